@@ -1,0 +1,311 @@
+//! The guest SDK for mltest check plugins.
+//!
+//! A check is a type implementing [`Check`] with typed, serde-deserialised
+//! parameters; [`export_check!`] wires it to the WIT world. Plugin code never
+//! touches the raw bindings: tables, columns and kernels are reached through
+//! [`artifacts`] and the methods on [`Column`], findings through [`Finding`].
+//!
+//! ```ignore
+//! use mltest_sdk::{Check, Finding, Result};
+//!
+//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! struct Params { table: String }
+//!
+//! struct RowCount;
+//! impl Check for RowCount {
+//!     type Params = Params;
+//!     const NAME: &'static str = "row-count";
+//!     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+//!     const SUMMARY: &'static str = "the table is not empty";
+//!     fn run(params: Params) -> Result<Vec<Finding>> {
+//!         let rows = mltest_sdk::artifacts::table(&params.table)?.num_rows()?;
+//!         Ok(vec![Finding::check("rows", rows > 0, format!("{rows} rows")).observed(rows as f64)])
+//!     }
+//! }
+//! mltest_sdk::export_check!(RowCount);
+//! ```
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+#[doc(hidden)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "check",
+        pub_export_macro: true,
+        export_macro_name: "__export_check_world",
+        default_bindings_module: "mltest_sdk::bindings",
+    });
+}
+
+use bindings::mltest::plugin::{artifacts as wit_artifacts, kernels, log as wit_log, types};
+
+pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, Table};
+pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
+pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSignature, Outcome};
+pub use schemars;
+pub use serde_json;
+
+/// The name of an artifact declared in the suite's `[artifacts]`.
+///
+/// Use it for parameters that name artifacts: its schema carries
+/// `"format": "mltest-artifact"`, so the runner checks the name exists and
+/// points at the suite file when it does not, before any check runs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ArtifactName(pub String);
+
+impl std::ops::Deref for ArtifactName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ArtifactName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl schemars::JsonSchema for ArtifactName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ArtifactName".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "mltest-artifact",
+            "description": "the name of an artifact declared in [artifacts]"
+        })
+    }
+}
+
+/// An error that stops a check: it becomes the check's JUnit `<error>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Error(message.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Returns early with an [`Error`] built like `format!`.
+#[macro_export]
+macro_rules! bail {
+    ($($arg:tt)*) => { return Err($crate::Error(format!($($arg)*))) };
+}
+
+/// A check plugin: policy over host-side data and kernels.
+pub trait Check {
+    /// The `params` table from the suite file. Its JSON Schema (from
+    /// `schemars`) is published by `describe`, so the runner rejects bad
+    /// parameters before any check runs, pointing at the suite file.
+    type Params: DeserializeOwned + schemars::JsonSchema;
+    const NAME: &'static str;
+    const VERSION: &'static str;
+    const SUMMARY: &'static str;
+    fn run(params: Self::Params) -> Result<Vec<Finding>>;
+}
+
+/// Exports a [`Check`] implementation as the plugin's WIT world.
+#[macro_export]
+macro_rules! export_check {
+    ($check:ty) => {
+        struct __MltestPlugin;
+        impl $crate::bindings::Guest for __MltestPlugin {
+            fn describe() -> $crate::bindings::mltest::plugin::types::PluginInfo {
+                $crate::describe::<$check>()
+            }
+            fn run(
+                params: String,
+            ) -> Result<Vec<$crate::bindings::mltest::plugin::types::Finding>, String> {
+                $crate::run::<$check>(&params)
+            }
+        }
+        $crate::bindings::__export_check_world!(__MltestPlugin with_types_in $crate::bindings);
+    };
+}
+
+#[doc(hidden)]
+pub fn describe<C: Check>() -> types::PluginInfo {
+    let schema = schemars::schema_for!(C::Params);
+    types::PluginInfo {
+        name: C::NAME.to_string(),
+        version: C::VERSION.to_string(),
+        summary: C::SUMMARY.to_string(),
+        params_schema: serde_json::to_string(&schema).unwrap_or_else(|_| "{}".into()),
+    }
+}
+
+#[doc(hidden)]
+pub fn run<C: Check>(params: &str) -> Result<Vec<types::Finding>, String> {
+    let params: C::Params =
+        serde_json::from_str(params).map_err(|e| format!("invalid params: {e}"))?;
+    C::run(params)
+        .map(|findings| findings.into_iter().map(Finding::into_wit).collect())
+        .map_err(|e| e.0)
+}
+
+/// One finding: one JUnit testcase.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub name: String,
+    pub outcome: Outcome,
+    pub message: String,
+    pub details: String,
+    pub observed: Option<f64>,
+    pub threshold: Option<f64>,
+    pub properties: Vec<(String, String)>,
+}
+
+impl Finding {
+    pub fn new(name: impl Into<String>, outcome: Outcome, message: impl Into<String>) -> Self {
+        Finding {
+            name: name.into(),
+            outcome,
+            message: message.into(),
+            details: String::new(),
+            observed: None,
+            threshold: None,
+            properties: Vec::new(),
+        }
+    }
+    pub fn pass(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(name, Outcome::Pass, message)
+    }
+    pub fn warn(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(name, Outcome::Warn, message)
+    }
+    pub fn fail(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(name, Outcome::Fail, message)
+    }
+    pub fn skip(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(name, Outcome::Skip, message)
+    }
+    pub fn error(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(name, Outcome::Error, message)
+    }
+    /// Pass when `ok`, otherwise fail; the message describes what was seen either way.
+    pub fn check(name: impl Into<String>, ok: bool, message: impl Into<String>) -> Self {
+        Self::new(name, if ok { Outcome::Pass } else { Outcome::Fail }, message)
+    }
+    pub fn observed(mut self, value: f64) -> Self {
+        self.observed = Some(value);
+        self
+    }
+    pub fn threshold(mut self, value: f64) -> Self {
+        self.threshold = Some(value);
+        self
+    }
+    pub fn details(mut self, details: impl Into<String>) -> Self {
+        self.details = details.into();
+        self
+    }
+    pub fn property(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.properties.push((key.into(), value.to_string()));
+        self
+    }
+    fn into_wit(self) -> types::Finding {
+        types::Finding {
+            name: self.name,
+            outcome: self.outcome,
+            message: self.message,
+            details: self.details,
+            observed: self.observed,
+            threshold: self.threshold,
+            properties: self.properties,
+        }
+    }
+}
+
+/// The artifacts the suite declared, by name.
+pub mod artifacts {
+    use super::*;
+
+    pub fn kind(name: &str) -> Result<ArtifactKind> {
+        Ok(wit_artifacts::kind(name)?)
+    }
+    pub fn table(name: &str) -> Result<Table> {
+        Ok(wit_artifacts::open_table(name)?)
+    }
+    /// A JSON document, parsed.
+    pub fn document(name: &str) -> Result<serde_json::Value> {
+        let text = wit_artifacts::document(name)?;
+        serde_json::from_str(&text).map_err(|e| Error(format!("artifact `{name}`: invalid JSON: {e}")))
+    }
+    pub fn signature(name: &str) -> Result<ModelSignature> {
+        Ok(wit_artifacts::signature(name)?)
+    }
+    pub fn digest(name: &str) -> Result<String> {
+        Ok(wit_artifacts::digest(name)?)
+    }
+}
+
+/// Host-side kernels, as methods on column handles.
+impl Column {
+    pub fn stats(&self) -> Result<ColumnStats> {
+        Ok(kernels::summarize(self)?)
+    }
+    pub fn value_counts(&self, limit: u32) -> Result<ValueCounts> {
+        Ok(kernels::count_values(self, limit)?)
+    }
+    /// Values of `self` that `reference` never had.
+    pub fn unseen_in(&self, reference: &Column, limit: u32) -> Result<UnseenValues> {
+        Ok(kernels::find_unseen(reference, self, limit)?)
+    }
+    /// Finite values strictly outside `[low, high]`.
+    pub fn count_outside(&self, low: f64, high: f64) -> Result<u64> {
+        Ok(kernels::count_outside(self, low, high)?)
+    }
+}
+
+impl DataType {
+    pub fn is_integer(self) -> bool {
+        use DataType::*;
+        matches!(self, Int8 | Int16 | Int32 | Int64 | Uint8 | Uint16 | Uint32 | Uint64)
+    }
+    pub fn is_float(self) -> bool {
+        matches!(self, DataType::Float16 | DataType::Float32 | DataType::Float64)
+    }
+    pub fn is_numeric(self) -> bool {
+        self.is_integer() || self.is_float() || self == DataType::Decimal
+    }
+}
+
+/// Log lines go to the check's report (JUnit `system-out`, JSON, terminal with `-v`).
+pub mod log {
+    use super::wit_log::{Level, write};
+    pub fn debug(message: &str) {
+        write(Level::Debug, message)
+    }
+    pub fn info(message: &str) {
+        write(Level::Info, message)
+    }
+    pub fn warn(message: &str) {
+        write(Level::Warn, message)
+    }
+    pub fn error(message: &str) {
+        write(Level::Error, message)
+    }
+}

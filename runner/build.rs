@@ -1,0 +1,24 @@
+//! Compiles the built-in plugins to wasm components and embeds them.
+
+use std::path::Path;
+
+const BUILTINS: &[(&str, &str)] = &[("schema", "mltest-plugin-schema"), ("metrics", "mltest-plugin-metrics")];
+
+fn main() {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
+    let root = Path::new(&manifest).parent().expect("runner/ sits in the workspace");
+    mltest_plugin_build::rerun_if_changed(&[&root.join("plugins"), &root.join("wit")]);
+
+    let packages: Vec<&str> = BUILTINS.iter().map(|(_, package)| *package).collect();
+    let built = mltest_plugin_build::build(root, &packages);
+    let mut code = String::from("pub const BUILTINS: &[Builtin] = &[\n");
+    for ((name, _), plugin) in BUILTINS.iter().zip(&built) {
+        code.push_str(&format!(
+            "    Builtin {{ name: {name:?}, wasm: include_bytes!({:?}) }},\n",
+            plugin.wasm.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_plugins.rs");
+    std::fs::write(out, code).expect("OUT_DIR is writable");
+}

@@ -1,0 +1,121 @@
+//! MLflow `MLmodel` files: the model signature's column specs.
+//!
+//! `signature.inputs` and `signature.outputs` are JSON strings embedded in
+//! the YAML, each a list of `{"name", "type", "required"}` column specs.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::DataError;
+use crate::suite::Format;
+
+/// The MLflow types a column spec may carry.
+pub const MLFLOW_TYPES: &[&str] =
+    &["long", "integer", "double", "float", "string", "boolean", "datetime", "binary"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnSpec {
+    pub name: Option<String>,
+    pub mlflow_type: String,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ModelSignature {
+    pub inputs: Vec<ColumnSpec>,
+    pub outputs: Vec<ColumnSpec>,
+}
+
+#[derive(Deserialize)]
+struct MlModel {
+    signature: Option<RawSignature>,
+}
+
+#[derive(Deserialize)]
+struct RawSignature {
+    inputs: Option<String>,
+    outputs: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSpec {
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default = "yes")]
+    required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A model folder's `MLmodel` file, or the path itself.
+pub fn resolve(path: &Path, format: Format) -> PathBuf {
+    if format == Format::Mlmodel && path.is_dir() { path.join("MLmodel") } else { path.to_path_buf() }
+}
+
+pub fn read_signature(path: &Path) -> Result<ModelSignature, DataError> {
+    let path = resolve(path, Format::Mlmodel);
+    let text = std::fs::read_to_string(&path).map_err(|e| DataError::io(&path, e))?;
+    parse(&text).map_err(|message| DataError::Corrupt { path, message })
+}
+
+fn parse(text: &str) -> Result<ModelSignature, String> {
+    let model: MlModel =
+        serde_yaml_ng::from_str(text).map_err(|e| format!("invalid MLmodel YAML: {e}"))?;
+    let signature = model.signature.ok_or("MLmodel has no `signature`: log the model with one (mlflow.models.infer_signature)")?;
+    Ok(ModelSignature {
+        inputs: specs(signature.inputs.as_deref(), "inputs")?,
+        outputs: specs(signature.outputs.as_deref(), "outputs")?,
+    })
+}
+
+fn specs(json: Option<&str>, which: &str) -> Result<Vec<ColumnSpec>, String> {
+    let Some(json) = json else { return Ok(Vec::new()) };
+    let raw: Vec<RawSpec> = serde_json::from_str(json)
+        .map_err(|e| format!("signature {which} are not a list of column specs: {e}"))?;
+    raw.into_iter()
+        .map(|spec| {
+            if !MLFLOW_TYPES.contains(&spec.kind.as_str()) {
+                return Err(format!(
+                    "signature {which}: column {} has type `{}`; only column-based signatures of {} are supported",
+                    spec.name.as_deref().unwrap_or("(unnamed)"),
+                    spec.kind,
+                    MLFLOW_TYPES.join(", ")
+                ));
+            }
+            Ok(ColumnSpec { name: spec.name, mlflow_type: spec.kind, required: spec.required })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_an_mlflow_signature() {
+        let text = r#"
+artifact_path: model
+flavors: {}
+signature:
+  inputs: '[{"type": "long", "name": "age", "required": true}, {"type": "string", "name":
+    "job", "required": false}]'
+  outputs: '[{"type": "double", "required": true}]'
+  params: null
+"#;
+        let sig = parse(text).unwrap();
+        assert_eq!(sig.inputs.len(), 2);
+        assert_eq!(sig.inputs[1], ColumnSpec { name: Some("job".into()), mlflow_type: "string".into(), required: false });
+        assert_eq!(sig.outputs[0].name, None);
+    }
+
+    #[test]
+    fn rejects_missing_signature_and_tensor_specs() {
+        assert!(parse("flavors: {}\n").unwrap_err().contains("no `signature`"));
+        let tensor = "signature:\n  inputs: '[{\"type\": \"tensor\", \"tensor-spec\": {}}]'\n";
+        assert!(parse(tensor).unwrap_err().contains("column-based"));
+    }
+}

@@ -1,0 +1,160 @@
+//! The catalog stage: the suite's artifacts, loaded lazily and shared.
+//!
+//! Tables read their schema first and each column only when a check asks for
+//! it (Parquet and Arrow IPC project at the reader; CSV parses one column).
+//! A loaded column is kept for every later check of the run. Every failure
+//! names the file, and the column where there is one.
+
+mod mlmodel;
+mod table;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::suite::{ArtifactSpec, Format};
+
+pub use mlmodel::{ColumnSpec, ModelSignature};
+pub use table::Table;
+
+/// What went wrong reading an artifact. Becomes the check's JUnit `<error>`.
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
+pub enum DataError {
+    #[error("unknown artifact `{0}`")]
+    #[diagnostic(code(mltest::data::unknown_artifact))]
+    UnknownArtifact(String),
+    #[error("artifact `{name}` is a {actual}, not a {wanted}")]
+    #[diagnostic(code(mltest::data::wrong_kind))]
+    WrongKind { name: String, actual: &'static str, wanted: &'static str },
+    #[error("{}: cannot read: {message}", path.display())]
+    #[diagnostic(code(mltest::data::io))]
+    Io { path: PathBuf, message: String },
+    #[error("{}: {message}", path.display())]
+    #[diagnostic(code(mltest::data::corrupt))]
+    Corrupt { path: PathBuf, message: String },
+    #[error("{}: table is empty (no rows)", path.display())]
+    #[diagnostic(code(mltest::data::empty))]
+    Empty { path: PathBuf },
+    #[error("{}: no column `{column}`", path.display())]
+    #[diagnostic(code(mltest::data::no_column))]
+    NoColumn { path: PathBuf, column: String },
+    #[error("{}: column `{column}`: {message}", path.display())]
+    #[diagnostic(code(mltest::data::bad_column))]
+    BadColumn { path: PathBuf, column: String, message: String },
+}
+
+impl DataError {
+    fn io(path: &Path, e: impl std::fmt::Display) -> Self {
+        DataError::Io { path: path.to_path_buf(), message: e.to_string() }
+    }
+    fn corrupt(path: &Path, e: impl std::fmt::Display) -> Self {
+        DataError::Corrupt { path: path.to_path_buf(), message: e.to_string() }
+    }
+}
+
+/// The kind of thing an artifact is, as plugins see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Table,
+    Document,
+    Model,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Table => "table",
+            Kind::Document => "JSON document",
+            Kind::Model => "MLmodel",
+        }
+    }
+}
+
+/// One declared artifact and whatever of it has been loaded so far.
+pub struct Artifact {
+    pub spec: ArtifactSpec,
+    table: OnceLock<Result<Arc<Table>, DataError>>,
+    digest: OnceLock<Result<String, DataError>>,
+}
+
+impl Artifact {
+    pub fn kind(&self) -> Kind {
+        match self.spec.format {
+            Format::Parquet | Format::Csv | Format::Arrow => Kind::Table,
+            Format::Json => Kind::Document,
+            Format::Mlmodel => Kind::Model,
+        }
+    }
+}
+
+/// All artifacts of a suite. Cheap to share across concurrently running checks.
+pub struct Catalog {
+    artifacts: BTreeMap<String, Artifact>,
+}
+
+impl Catalog {
+    pub fn new(specs: &[ArtifactSpec]) -> Catalog {
+        let artifacts = specs
+            .iter()
+            .map(|spec| {
+                let artifact =
+                    Artifact { spec: spec.clone(), table: OnceLock::new(), digest: OnceLock::new() };
+                (spec.name.clone(), artifact)
+            })
+            .collect();
+        Catalog { artifacts }
+    }
+
+    pub fn get(&self, name: &str) -> Result<&Artifact, DataError> {
+        self.artifacts.get(name).ok_or_else(|| DataError::UnknownArtifact(name.to_string()))
+    }
+
+    fn of_kind(&self, name: &str, wanted: Kind) -> Result<&Artifact, DataError> {
+        let artifact = self.get(name)?;
+        if artifact.kind() != wanted {
+            return Err(DataError::WrongKind {
+                name: name.to_string(),
+                actual: artifact.kind().name(),
+                wanted: wanted.name(),
+            });
+        }
+        Ok(artifact)
+    }
+
+    /// Opens a table: reads its schema and row count, not its data.
+    pub fn table(&self, name: &str) -> Result<Arc<Table>, DataError> {
+        let artifact = self.of_kind(name, Kind::Table)?;
+        artifact
+            .table
+            .get_or_init(|| Table::open(&artifact.spec).map(Arc::new))
+            .clone()
+    }
+
+    /// A JSON document's text, checked to be valid JSON.
+    pub fn document(&self, name: &str) -> Result<String, DataError> {
+        let artifact = self.of_kind(name, Kind::Document)?;
+        let path = &artifact.spec.path;
+        let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+        serde_json::from_str::<serde_json::Value>(&text)
+            .map_err(|e| DataError::corrupt(path, format!("invalid JSON: {e}")))?;
+        Ok(text)
+    }
+
+    pub fn signature(&self, name: &str) -> Result<ModelSignature, DataError> {
+        let artifact = self.of_kind(name, Kind::Model)?;
+        mlmodel::read_signature(&artifact.spec.path)
+    }
+
+    /// sha256 of the artifact's bytes (of the `MLmodel` file for a model folder).
+    pub fn digest(&self, name: &str) -> Result<String, DataError> {
+        let artifact = self.get(name)?;
+        artifact
+            .digest
+            .get_or_init(|| {
+                let path = mlmodel::resolve(&artifact.spec.path, artifact.spec.format);
+                let bytes = std::fs::read(&path).map_err(|e| DataError::io(&path, e))?;
+                Ok(crate::host::sha256_hex(&bytes))
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,234 @@
+//! The host side of the plugin imports: artifacts, kernels and log.
+//!
+//! Data errors are returned to the plugin as `err` strings (it decides what
+//! they mean); a misuse of handles traps.
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::DataType as ArrowType;
+use wasmtime::component::Resource;
+
+use super::bindings::mltest::plugin::{artifacts, kernels, log, types};
+use super::state::{CheckState, ColumnHandle, TableHandle};
+use crate::catalog::{self, DataError};
+use crate::kernels as k;
+
+/// Most values a windowed read returns at once.
+pub const MAX_WINDOW: u32 = 65_536;
+
+type Fallible<T> = wasmtime::Result<Result<T, String>>;
+
+fn data<T>(result: Result<T, DataError>) -> Result<T, String> {
+    result.map_err(|e| e.to_string())
+}
+
+/// Arrow's type, in the plugin contract's vocabulary.
+pub fn data_type(t: &ArrowType) -> types::DataType {
+    use types::DataType as D;
+    match t {
+        ArrowType::Boolean => D::Boolean,
+        ArrowType::Int8 => D::Int8,
+        ArrowType::Int16 => D::Int16,
+        ArrowType::Int32 => D::Int32,
+        ArrowType::Int64 => D::Int64,
+        ArrowType::UInt8 => D::Uint8,
+        ArrowType::UInt16 => D::Uint16,
+        ArrowType::UInt32 => D::Uint32,
+        ArrowType::UInt64 => D::Uint64,
+        ArrowType::Float16 => D::Float16,
+        ArrowType::Float32 => D::Float32,
+        ArrowType::Float64 => D::Float64,
+        ArrowType::Decimal32(..) | ArrowType::Decimal64(..) | ArrowType::Decimal128(..) | ArrowType::Decimal256(..) => D::Decimal,
+        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => D::String,
+        ArrowType::Binary | ArrowType::LargeBinary | ArrowType::BinaryView | ArrowType::FixedSizeBinary(_) => D::Binary,
+        ArrowType::Date32 | ArrowType::Date64 => D::Date,
+        ArrowType::Timestamp(_, None) => D::Datetime,
+        ArrowType::Timestamp(_, Some(_)) => D::DatetimeTz,
+        ArrowType::Duration(_) => D::Duration,
+        ArrowType::Null => D::Null,
+        ArrowType::Dictionary(_, values) => data_type(values),
+        _ => D::Other,
+    }
+}
+
+impl types::Host for CheckState {}
+
+impl artifacts::Host for CheckState {
+    fn kind(&mut self, name: String) -> Fallible<artifacts::ArtifactKind> {
+        Ok(data(self.catalog.get(&name)).map(|a| match a.kind() {
+            catalog::Kind::Table => artifacts::ArtifactKind::Table,
+            catalog::Kind::Document => artifacts::ArtifactKind::Document,
+            catalog::Kind::Model => artifacts::ArtifactKind::Model,
+        }))
+    }
+
+    fn open_table(&mut self, name: String) -> Fallible<Resource<TableHandle>> {
+        match self.catalog.table(&name) {
+            Ok(table) => Ok(Ok(self.table.push(TableHandle { table })?)),
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+
+    fn document(&mut self, name: String) -> Fallible<String> {
+        Ok(data(self.catalog.document(&name)))
+    }
+
+    fn signature(&mut self, name: String) -> Fallible<types::ModelSignature> {
+        let spec = |c: catalog::ColumnSpec| types::ColumnSpec { name: c.name, mlflow_type: c.mlflow_type, required: c.required };
+        Ok(data(self.catalog.signature(&name)).map(|s| types::ModelSignature {
+            inputs: s.inputs.into_iter().map(spec).collect(),
+            outputs: s.outputs.into_iter().map(spec).collect(),
+        }))
+    }
+
+    fn digest(&mut self, name: String) -> Fallible<String> {
+        Ok(data(self.catalog.digest(&name)))
+    }
+}
+
+impl artifacts::HostTable for CheckState {
+    fn name(&mut self, this: Resource<TableHandle>) -> wasmtime::Result<String> {
+        Ok(self.table.get(&this)?.table.name.clone())
+    }
+
+    fn schema(&mut self, this: Resource<TableHandle>) -> Fallible<Vec<types::Field>> {
+        let table = &self.table.get(&this)?.table;
+        Ok(Ok(table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| types::Field {
+                name: f.name().clone(),
+                data_type: data_type(f.data_type()),
+                type_name: f.data_type().to_string(),
+                nullable: f.is_nullable(),
+            })
+            .collect()))
+    }
+
+    fn num_rows(&mut self, this: Resource<TableHandle>) -> Fallible<u64> {
+        Ok(Ok(self.table.get(&this)?.table.num_rows()))
+    }
+
+    fn column(&mut self, this: Resource<TableHandle>, name: String) -> Fallible<Resource<ColumnHandle>> {
+        let table = self.table.get(&this)?.table.clone();
+        match table.column(&name) {
+            Ok(array) => Ok(Ok(self.table.push(ColumnHandle { name, array })?)),
+            Err(e) => Ok(Err(e.to_string())),
+        }
+    }
+
+    fn drop(&mut self, this: Resource<TableHandle>) -> wasmtime::Result<()> {
+        self.table.delete(this)?;
+        Ok(())
+    }
+}
+
+impl artifacts::HostColumn for CheckState {
+    fn name(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<String> {
+        Ok(self.table.get(&this)?.name.clone())
+    }
+
+    fn data_type(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<types::DataType> {
+        Ok(data_type(self.table.get(&this)?.array.data_type()))
+    }
+
+    fn len(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<u64> {
+        Ok(self.table.get(&this)?.array.len() as u64)
+    }
+
+    fn read_f64(&mut self, this: Resource<ColumnHandle>, offset: u64, len: u32) -> Fallible<Vec<Option<f64>>> {
+        let column = self.table.get(&this)?;
+        let Some(window) = window(&column.array, offset, len) else {
+            return Ok(Err(format!("window {offset}+{len} is outside the column's {} rows", column.array.len())));
+        };
+        Ok(match k::numeric_view(window.as_ref()) {
+            Ok(Some(values)) => Ok(values.iter().collect()),
+            Ok(None) => Err(format!("column `{}` of type {} has no numeric view", column.name, column.array.data_type())),
+            Err(e) => Err(e.to_string()),
+        })
+    }
+
+    fn read_string(&mut self, this: Resource<ColumnHandle>, offset: u64, len: u32) -> Fallible<Vec<Option<String>>> {
+        let column = self.table.get(&this)?;
+        let Some(window) = window(&column.array, offset, len) else {
+            return Ok(Err(format!("window {offset}+{len} is outside the column's {} rows", column.array.len())));
+        };
+        Ok(match arrow::compute::cast(&window, &ArrowType::Utf8) {
+            Ok(text) => Ok(text.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()),
+            Err(e) => Err(e.to_string()),
+        })
+    }
+
+    fn drop(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<()> {
+        self.table.delete(this)?;
+        Ok(())
+    }
+}
+
+/// A slice of at most [`MAX_WINDOW`] values, or `None` past the end.
+fn window(array: &arrow::array::ArrayRef, offset: u64, len: u32) -> Option<arrow::array::ArrayRef> {
+    let offset = usize::try_from(offset).ok().filter(|o| *o <= array.len())?;
+    let len = (len.min(MAX_WINDOW) as usize).min(array.len() - offset);
+    Some(array.slice(offset, len))
+}
+
+fn column<'a>(state: &'a CheckState, handle: &Resource<ColumnHandle>) -> wasmtime::Result<&'a ColumnHandle> {
+    Ok(state.table.get(handle)?)
+}
+
+fn counts(pairs: Vec<(String, u64)>) -> Vec<kernels::ValueCount> {
+    pairs.into_iter().map(|(value, count)| kernels::ValueCount { value, count }).collect()
+}
+
+impl kernels::Host for CheckState {
+    fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<kernels::ColumnStats> {
+        Ok(k::summarize(column(self, &col)?.array.as_ref())
+            .map(|s| kernels::ColumnStats {
+                count: s.count,
+                nulls: s.nulls,
+                nans: s.nans,
+                infinities: s.infinities,
+                min: s.min,
+                max: s.max,
+                mean: s.mean,
+                distinct: s.distinct,
+            })
+            .map_err(|e| e.to_string()))
+    }
+
+    fn count_values(&mut self, col: Resource<ColumnHandle>, limit: u32) -> Fallible<kernels::ValueCounts> {
+        Ok(k::value_counts(column(self, &col)?.array.as_ref(), limit as usize)
+            .map(|c| kernels::ValueCounts { top: counts(c.top), distinct: c.distinct, nulls: c.nulls })
+            .map_err(|e| e.to_string()))
+    }
+
+    fn find_unseen(&mut self, reference: Resource<ColumnHandle>, current: Resource<ColumnHandle>, limit: u32) -> Fallible<kernels::UnseenValues> {
+        let reference = column(self, &reference)?.array.clone();
+        let current = column(self, &current)?;
+        Ok(k::unseen(reference.as_ref(), current.array.as_ref(), limit as usize)
+            .map(|u| kernels::UnseenValues { rows: u.rows, distinct: u.distinct, examples: counts(u.examples) })
+            .map_err(|e| e.to_string()))
+    }
+
+    fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
+        Ok(k::count_outside(column(self, &col)?.array.as_ref(), low, high).map_err(|e| e.to_string()))
+    }
+}
+
+/// Most log lines kept per check; a plugin cannot flood the report.
+const MAX_LOG_LINES: usize = 10_000;
+
+impl log::Host for CheckState {
+    fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        if self.logs.len() < MAX_LOG_LINES {
+            let level = match level {
+                log::Level::Debug => "debug",
+                log::Level::Info => "info",
+                log::Level::Warn => "warn",
+                log::Level::Error => "error",
+            };
+            self.logs.push(format!("{level}: {message}"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! The host stage: the wasmtime engine and the plugins it runs.
+//!
+//! The engine and linker are built once per process; each plugin is compiled
+//! once (or loaded from the component cache) into an `InstancePre`; each
+//! check gets a fresh `Store` with its own limits, handles and captured
+//! output. Plugins hold policy; the data and the numeric work stay here.
+
+mod bindings;
+mod builtin;
+mod cache;
+mod imports;
+mod state;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, Trap};
+
+use bindings::{Check, CheckPre};
+use state::CheckState;
+
+pub use bindings::{Finding, Outcome as WitOutcome};
+pub use cache::ComponentCache;
+pub use imports::data_type;
+
+use crate::catalog::Catalog;
+use crate::suite::{Limits, PluginSpec};
+
+/// Epoch tick: the resolution of check timeouts.
+const TICK: Duration = Duration::from_millis(10);
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum HostError {
+    #[error("cannot set up the wasm engine: {0}")]
+    #[diagnostic(code(mltest::host::engine))]
+    Engine(String),
+    #[error("plugin `{name}`: {message}")]
+    #[diagnostic(code(mltest::host::plugin))]
+    Plugin { name: String, message: String },
+}
+
+/// Where a plugin came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    File(PathBuf),
+}
+
+/// A loaded plugin, ready to instantiate cheaply for each check.
+pub struct Plugin {
+    pub name: String,
+    pub digest: String,
+    pub origin: Origin,
+    pub version: String,
+    pub summary: String,
+    /// JSON Schema of the plugin's `params`.
+    pub params_schema: serde_json::Value,
+    /// Whether the compiled code came from the component cache.
+    pub cached: bool,
+    pre: CheckPre<CheckState>,
+}
+
+/// What became of one check's execution.
+pub struct Execution {
+    pub outcome: Result<Vec<bindings::Finding>, Failure>,
+    pub logs: Vec<String>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Time to create the store and instantiate the component.
+    pub instantiate: Duration,
+}
+
+/// Why a check produced no findings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The plugin's `run` returned `err`.
+    Plugin(String),
+    Timeout(Duration),
+    Memory(u64),
+    /// Any other trap; for a Rust panic, the panic message.
+    Trap(String),
+    /// Could not instantiate or call the plugin at all.
+    Internal(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Plugin(m) => write!(f, "{m}"),
+            Failure::Timeout(d) => write!(f, "time limit exceeded: the check ran longer than {}", humantime::format_duration(*d)),
+            Failure::Memory(b) => write!(f, "memory limit exceeded: the plugin needed more than {} of memory", bytesize::ByteSize(*b).display().iec()),
+            Failure::Trap(m) => write!(f, "{m}"),
+            Failure::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+pub struct Host {
+    engine: Engine,
+    linker: Linker<CheckState>,
+    cache: ComponentCache,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Host {
+    pub fn new(cache_dir: Option<PathBuf>) -> Result<Host, HostError> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        Check::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (weak, stop) = (engine.weak(), ticker_stop.clone());
+        std::thread::Builder::new()
+            .name("mltest-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .map_err(|e| HostError::Engine(format!("cannot start the timeout thread: {e}")))?;
+        let cache = ComponentCache::new(&engine, cache_dir);
+        Ok(Host { engine, linker, cache, ticker_stop })
+    }
+
+    /// Loads the built-in plugins and those a suite declares, by name.
+    /// A declared plugin may not shadow a built-in.
+    pub fn load_plugins(&self, declared: &[PluginSpec]) -> Result<BTreeMap<String, Arc<Plugin>>, HostError> {
+        let mut plugins = BTreeMap::new();
+        for builtin in builtin::BUILTINS {
+            let plugin = self.load(builtin.name, builtin.wasm, Origin::Builtin)?;
+            plugins.insert(builtin.name.to_string(), Arc::new(plugin));
+        }
+        for spec in declared {
+            let err = |message: String| HostError::Plugin { name: spec.name.clone(), message };
+            if plugins.contains_key(&spec.name) {
+                return Err(err("the name is taken by a built-in plugin; choose another".into()));
+            }
+            let wasm = std::fs::read(&spec.path).map_err(|e| err(format!("cannot read {}: {e}", spec.path.display())))?;
+            if let Some(expected) = &spec.sha256 {
+                let actual = sha256_hex(&wasm);
+                if &actual != expected {
+                    return Err(err(format!("{} has sha256 {actual}, but the suite pins {expected}", spec.path.display())));
+                }
+            }
+            let plugin = self.load(&spec.name, &wasm, Origin::File(spec.path.clone()))?;
+            plugins.insert(spec.name.clone(), Arc::new(plugin));
+        }
+        Ok(plugins)
+    }
+
+    fn load(&self, name: &str, wasm: &[u8], origin: Origin) -> Result<Plugin, HostError> {
+        let err = |message: String| HostError::Plugin { name: name.to_string(), message };
+        let digest = sha256_hex(wasm);
+        let (component, cached) = self
+            .cache
+            .load(&self.engine, &digest, wasm)
+            .map_err(|e| err(format!("not a valid component: {e:#}")))?;
+        let pre = self.pre(&component).map_err(|e| err(format!("does not fit the mltest:plugin/check world: {e:#}")))?;
+        // `describe` runs in a store of its own, with the default limits.
+        let limits = Limits { timeout: Duration::from_secs(10), memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES };
+        let mut store = self.store(Arc::new(Catalog::new(&[])), &limits);
+        let info = pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.call_describe(&mut store))
+            .map_err(|e| err(format!("describe failed: {e:#}")))?;
+        let params_schema = serde_json::from_str(&info.params_schema)
+            .map_err(|e| err(format!("describe returned a params schema that is not JSON: {e}")))?;
+        Ok(Plugin {
+            name: name.to_string(),
+            digest,
+            origin,
+            version: info.version,
+            summary: info.summary,
+            params_schema,
+            cached,
+            pre,
+        })
+    }
+
+    fn pre(&self, component: &Component) -> wasmtime::Result<CheckPre<CheckState>> {
+        CheckPre::new(self.linker.instantiate_pre(component)?)
+    }
+
+    fn store(&self, catalog: Arc<Catalog>, limits: &Limits) -> Store<CheckState> {
+        let mut store = Store::new(&self.engine, CheckState::new(catalog, limits.memory_bytes));
+        store.limiter(|s| &mut s.limiter);
+        let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Runs one check in a fresh store. Never panics: every way a plugin can
+    /// fail comes back as a [`Failure`].
+    pub fn execute(&self, plugin: &Plugin, catalog: Arc<Catalog>, params: &serde_json::Value, limits: &Limits) -> Execution {
+        let started = Instant::now();
+        let mut store = self.store(catalog, limits);
+        let instance = plugin.pre.instantiate(&mut store);
+        let instantiate = started.elapsed();
+        let outcome = match instance {
+            Err(e) => Err(Failure::Internal(format!("cannot instantiate: {e:#}"))),
+            Ok(instance) => match instance.call_run(&mut store, &params.to_string()) {
+                Ok(Ok(findings)) => Ok(findings),
+                Ok(Err(message)) => Err(Failure::Plugin(message)),
+                Err(e) => Err(classify(&e, store.data(), limits)),
+            },
+        };
+        let state = store.into_data();
+        Execution {
+            outcome,
+            logs: state.logs,
+            stdout: String::from_utf8_lossy(&state.stdout.contents()).into_owned(),
+            stderr: String::from_utf8_lossy(&state.stderr.contents()).into_owned(),
+            instantiate,
+        }
+    }
+}
+
+/// Names the limit or fault behind a trap.
+fn classify(error: &wasmtime::Error, state: &CheckState, limits: &Limits) -> Failure {
+    let trap = error.downcast_ref::<Trap>();
+    if trap == Some(&Trap::Interrupt) {
+        return Failure::Timeout(limits.timeout);
+    }
+    if state.limiter.exceeded {
+        return Failure::Memory(limits.memory_bytes);
+    }
+    let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
+    if let Some(panic) = panic_message(&stderr) {
+        return Failure::Trap(format!("plugin panicked: {panic}"));
+    }
+    // The root cause is the trap itself; the outer layers are a wasm backtrace.
+    match trap {
+        Some(trap) => Failure::Trap(format!("plugin trapped: {trap}")),
+        None => Failure::Trap(format!("plugin failed: {}", error.root_cause())),
+    }
+}
+
+/// The message of a Rust panic, from the default hook's stderr output:
+/// `thread '<unnamed>' panicked at src/lib.rs:1:2:\n<message>`.
+fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.rfind("panicked at ")?;
+    let mut lines = stderr[start..].lines();
+    let location = lines.next()?.trim_start_matches("panicked at ").trim_end_matches(':');
+    let message: Vec<&str> = lines.take_while(|l| !l.starts_with("note:")).collect();
+    Some(format!("{} (at {location})", message.join("\n").trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extracts_panic_messages() {
+        let stderr = "hello\nthread '<unnamed>' panicked at src/lib.rs:41:30:\nboom: 3\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(panic_message(stderr).as_deref(), Some("boom: 3 (at src/lib.rs:41:30)"));
+        assert_eq!(panic_message("no panic here"), None);
+    }
+}

@@ -1,0 +1,106 @@
+//! The run stage: select checks, run them concurrently, collect results.
+//!
+//! Each check runs in its own store on a worker thread; one check's trap,
+//! timeout or exhausted memory never touches another's. Results keep the
+//! suite's order whatever order the checks finish in.
+
+mod result;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+pub use result::{CHECK_FINDING, CheckResult, ErrorKind, FindingResult, Outcome, RunResult};
+
+use crate::catalog::Catalog;
+use crate::host::{Failure, Host, Plugin};
+use crate::suite::{CheckSpec, Suite};
+
+/// Which checks to run, by glob patterns over check ids.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    pub only: Vec<glob::Pattern>,
+    pub skip: Vec<glob::Pattern>,
+}
+
+impl Selection {
+    pub fn includes(&self, id: &str) -> bool {
+        (self.only.is_empty() || self.only.iter().any(|p| p.matches(id)))
+            && !self.skip.iter().any(|p| p.matches(id))
+    }
+}
+
+/// Runs the selected checks of `suite`. `plugins` must hold every plugin the
+/// suite names (validation guarantees it).
+pub fn run(
+    suite: &Suite,
+    catalog: Arc<Catalog>,
+    host: &Host,
+    plugins: &BTreeMap<String, Arc<Plugin>>,
+    selection: &Selection,
+) -> RunResult {
+    let started = Instant::now();
+    let selected: Vec<&CheckSpec> = suite.checks.iter().filter(|c| selection.includes(&c.id)).collect();
+    let checks: Vec<CheckResult> = selected
+        .par_iter()
+        .map(|check| run_check(check, catalog.clone(), host, plugins.get(&check.plugin)))
+        .collect();
+    RunResult {
+        suite: suite.name.clone(),
+        outcome: Outcome::worst(checks.iter().map(|c| c.outcome)),
+        duration_ms: started.elapsed(),
+        checks,
+    }
+}
+
+fn run_check(check: &CheckSpec, catalog: Arc<Catalog>, host: &Host, plugin: Option<&Arc<Plugin>>) -> CheckResult {
+    let started = Instant::now();
+    let mut result = CheckResult {
+        id: check.id.clone(),
+        plugin: check.plugin.clone(),
+        plugin_version: String::new(),
+        plugin_digest: String::new(),
+        severity: check.severity,
+        outcome: Outcome::Error,
+        duration_ms: Default::default(),
+        instantiate_us: 0,
+        error: None,
+        findings: Vec::new(),
+        logs: Vec::new(),
+        stdout: String::new(),
+        stderr: String::new(),
+    };
+    let Some(plugin) = plugin else {
+        result.error = Some(ErrorKind::Internal);
+        result.findings.push(FindingResult::check_error(format!("plugin `{}` is not loaded", check.plugin)));
+        return result.finish();
+    };
+    result.plugin_version = plugin.version.clone();
+    result.plugin_digest = plugin.digest.clone();
+
+    let execution = host.execute(plugin, catalog, &check.params, &check.limits);
+    result.instantiate_us = execution.instantiate.as_micros() as u64;
+    result.logs = execution.logs;
+    result.stdout = execution.stdout;
+    result.stderr = execution.stderr;
+    match execution.outcome {
+        Ok(findings) => result.findings = findings.into_iter().map(FindingResult::from).collect(),
+        Err(failure) => {
+            let kind = match failure {
+                Failure::Plugin(_) => ErrorKind::Plugin,
+                Failure::Timeout(_) => ErrorKind::Timeout,
+                Failure::Memory(_) => ErrorKind::Memory,
+                Failure::Trap(_) => ErrorKind::Trap,
+                Failure::Internal(_) => ErrorKind::Internal,
+            };
+            result.error = Some(kind);
+            let mut finding = FindingResult::check_error(failure.to_string());
+            finding.properties.insert("error".into(), kind.as_str().into());
+            result.findings.push(finding);
+        }
+    }
+    result.duration_ms = started.elapsed();
+    result.finish()
+}

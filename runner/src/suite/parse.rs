@@ -1,0 +1,454 @@
+//! Suite text → [`Suite`], over toml's spanned document so every value and
+//! every key keeps its position for diagnostics.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_spanned::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource};
+use super::{
+    ArtifactSpec, CheckSpec, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Format, Limits, PluginSpec,
+    Severity, Suite,
+};
+
+const TOP_KEYS: &[&str] = &["suite", "defaults", "artifacts", "plugins", "check"];
+const SUITE_KEYS: &[&str] = &["name", "description"];
+const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
+const ARTIFACT_KEYS: &[&str] = &["path", "format", "delimiter"];
+const PLUGIN_KEYS: &[&str] = &["path", "sha256"];
+const CHECK_KEYS: &[&str] = &["id", "plugin", "severity", "timeout", "memory", "params", "description"];
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+struct Parser<'s> {
+    source: &'s SuiteSource,
+    dir: PathBuf,
+    errors: Vec<SuiteError>,
+}
+
+pub(super) fn parse(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
+    let source = SuiteSource { name: path.display().to_string(), text: Arc::new(text) };
+    let text = source.text.clone();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut parser = Parser { source: &source, dir, errors: Vec::new() };
+
+    let root = match DeTable::parse(&text) {
+        Ok(root) => root,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().lines().next().unwrap_or("invalid TOML").to_lowercase();
+            let error = SuiteError::new(&source, ErrorKind::Syntax, span, format!("invalid TOML: {message}"))
+                .label("here");
+            return Err(SuiteErrors { path: source.name.clone(), errors: vec![error] });
+        }
+    };
+    let suite = parser.suite(path, root.get_ref());
+    if parser.errors.is_empty() {
+        Ok(suite)
+    } else {
+        Err(SuiteErrors { path: source.name.clone(), errors: parser.errors })
+    }
+}
+
+impl Parser<'_> {
+    fn new_error(&self, kind: ErrorKind, span: Range<usize>, message: impl Into<String>) -> SuiteError {
+        SuiteError::new(self.source, kind, span, message)
+    }
+
+    fn report(&mut self, error: SuiteError) {
+        self.errors.push(error);
+    }
+
+    /// Reports keys outside `allowed`, suggesting the closest allowed key.
+    fn known_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], context: &str) {
+        for (key, _) in table.iter() {
+            let name: &str = key.get_ref();
+            if !allowed.contains(&name) {
+                let e = SuiteError::new(self.source, ErrorKind::UnknownKey, key.span(), format!("unknown key `{name}` in {context}"))
+                    .label("not a known key")
+                    .suggest(name, allowed.iter().copied());
+                let e = if e.help.is_none() {
+                    e.help(format!("expected one of: {}", allowed.join(", ")))
+                } else {
+                    e
+                };
+                self.errors.push(e);
+            }
+        }
+    }
+
+    fn table<'a, 'i>(&mut self, value: &'a Value<'i>, what: &str) -> Option<&'a DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => {
+                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("{what} must be a table")));
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, value: &Value<'_>, what: &str) -> Option<String> {
+        match value.get_ref().as_str() {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("{what} must be a string"))
+                    .label(format!("found {}", kind_name(value.get_ref()))));
+                None
+            }
+        }
+    }
+
+    fn suite(&mut self, path: &Path, root: &DeTable<'_>) -> Suite {
+        self.known_keys(root, TOP_KEYS, "the suite file");
+        let mut name = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "suite".into());
+        let mut defaults = Limits { timeout: DEFAULT_TIMEOUT, memory_bytes: DEFAULT_MEMORY_BYTES };
+        let mut default_severity = Severity::Error;
+        let mut artifacts = Vec::new();
+        let mut plugins = Vec::new();
+        let mut checks = Vec::new();
+
+        if let Some(meta) = get(root, "suite").and_then(|v| self.table(v, "[suite]")) {
+            self.known_keys(meta, SUITE_KEYS, "[suite]");
+            if let Some(n) = get(meta, "name").and_then(|v| self.string(v, "suite name")) {
+                name = n;
+            }
+            if let Some(d) = get(meta, "description") {
+                self.string(d, "description");
+            }
+        }
+        if let Some(table) = get(root, "defaults").and_then(|v| self.table(v, "[defaults]")) {
+            self.known_keys(table, DEFAULT_KEYS, "[defaults]");
+            defaults = self.limits(table, &defaults);
+            if let Some(s) = get(table, "severity").and_then(|v| self.severity(v)) {
+                default_severity = s;
+            }
+        }
+        if let Some(table) = get(root, "artifacts").and_then(|v| self.table(v, "[artifacts]")) {
+            for (key, value) in table.iter() {
+                if let Some(a) = self.artifact(key.get_ref(), value) {
+                    artifacts.push(a);
+                }
+            }
+        }
+        if let Some(table) = get(root, "plugins").and_then(|v| self.table(v, "[plugins]")) {
+            for (key, value) in table.iter() {
+                if let Some(p) = self.plugin(key.get_ref(), value) {
+                    plugins.push(p);
+                }
+            }
+        }
+        match get(root, "check").map(|v| (v.span(), v.get_ref())) {
+            Some((_, DeValue::Array(items))) => {
+                let mut seen = BTreeSet::new();
+                for (index, item) in items.iter().enumerate() {
+                    if let Some(check) = self.check(index, item, &defaults, default_severity, &mut seen) {
+                        checks.push(check);
+                    }
+                }
+            }
+            Some((span, _)) => {
+                self.report(self.new_error(ErrorKind::InvalidValue, span, "`check` must be an array of tables")
+                    .help("declare each check as a `[[check]]` table"));
+            }
+            None => {
+                self.report(self.new_error(ErrorKind::InvalidValue, 0..0, "the suite declares no checks")
+                    .help("add a `[[check]]` table with an `id` and a `plugin`"));
+            }
+        }
+        Suite { name, path: path.to_path_buf(), source: self.source.clone(), artifacts, plugins, checks }
+    }
+
+    fn artifact(&mut self, name: &str, value: &Value<'_>) -> Option<ArtifactSpec> {
+        let span = value.span();
+        let (path_value, format_value, delimiter) = match value.get_ref() {
+            DeValue::String(_) => (value, None, None),
+            DeValue::Table(t) => {
+                self.known_keys(t, ARTIFACT_KEYS, &format!("artifact `{name}`"));
+                let Some(path) = get(t, "path") else {
+                    self.report(self.new_error(ErrorKind::InvalidValue, span, format!("artifact `{name}` has no `path`"))
+                        .help("write `name = \"path/to/file\"` or `name = { path = \"...\", format = \"csv\" }`"));
+                    return None;
+                };
+                (path, get(t, "format"), get(t, "delimiter"))
+            }
+            other => {
+                self.report(self.new_error(ErrorKind::InvalidValue, span, format!("artifact `{name}` must be a path or a table"))
+                    .label(format!("found {}", kind_name(other))));
+                return None;
+            }
+        };
+        let raw = self.string(path_value, "artifact path")?;
+        let path = self.dir.join(&raw);
+        let format = match format_value {
+            Some(v) => {
+                let f = self.string(v, "format")?;
+                match Format::from_name(&f) {
+                    Some(format) => format,
+                    None => {
+                        self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("unknown format `{f}`"))
+                            .suggest(&f, Format::NAMES.iter().copied()));
+                        return None;
+                    }
+                }
+            }
+            None => match Format::detect(&path) {
+                Some(format) => format,
+                None => {
+                    self.report(self.new_error(ErrorKind::InvalidValue, path_value.span(), format!("cannot tell the format of `{raw}` from its name"))
+                        .help(format!("set `format` to one of: {}", Format::NAMES.join(", "))));
+                    return None;
+                }
+            },
+        };
+        if !path.exists() {
+            self.report(self.new_error(ErrorKind::MissingFile, path_value.span(), format!("artifact `{name}`: no such file `{raw}`"))
+                .label("not found")
+                .help(format!("paths are relative to the suite file's folder ({})", display_dir(&self.dir))));
+            return None;
+        }
+        let mut delim = if raw.ends_with(".tsv") { b'\t' } else { b',' };
+        if let Some(v) = delimiter {
+            let d = self.string(v, "delimiter")?;
+            match d.as_bytes() {
+                [b] => delim = *b,
+                _ => {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "delimiter must be a single ASCII character"));
+                    return None;
+                }
+            }
+        }
+        Some(ArtifactSpec { name: name.to_string(), path, format, delimiter: delim, span })
+    }
+
+    fn plugin(&mut self, name: &str, value: &Value<'_>) -> Option<PluginSpec> {
+        let table = self.table(value, &format!("plugin `{name}`"))?;
+        self.known_keys(table, PLUGIN_KEYS, &format!("plugin `{name}`"));
+        let Some(path_value) = get(table, "path") else {
+            self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("plugin `{name}` has no `path`"))
+                .help("write `[plugins.NAME]` with `path = \"plugin.wasm\"` and optionally `sha256 = \"...\"`"));
+            return None;
+        };
+        let raw = self.string(path_value, "plugin path")?;
+        let path = self.dir.join(&raw);
+        if !path.is_file() {
+            self.report(self.new_error(ErrorKind::MissingFile, path_value.span(), format!("plugin `{name}`: no such file `{raw}`"))
+                .label("not found"));
+            return None;
+        }
+        let sha256 = match get(table, "sha256") {
+            Some(v) => {
+                let digest = self.string(v, "sha256")?.to_ascii_lowercase();
+                let digest = digest.strip_prefix("sha256:").unwrap_or(&digest).to_string();
+                if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "sha256 must be 64 hex digits"));
+                    return None;
+                }
+                Some(digest)
+            }
+            None => None,
+        };
+        Some(PluginSpec { name: name.to_string(), path, sha256, span: value.span() })
+    }
+
+    fn check(
+        &mut self,
+        index: usize,
+        value: &Value<'_>,
+        defaults: &Limits,
+        default_severity: Severity,
+        seen: &mut BTreeSet<String>,
+    ) -> Option<CheckSpec> {
+        let table = self.table(value, "a `[[check]]` entry")?;
+        self.known_keys(table, CHECK_KEYS, "[[check]]");
+        let Some(plugin_value) = get(table, "plugin") else {
+            self.report(self.new_error(ErrorKind::InvalidValue, value.span(), "check has no `plugin`")
+                .help("name a built-in plugin (see `mltest plugins`) or one declared under [plugins]"));
+            return None;
+        };
+        let plugin = self.string(plugin_value, "plugin")?;
+        let id = match get(table, "id") {
+            Some(v) => {
+                let id = self.string(v, "id")?;
+                if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("invalid check id `{id}`"))
+                        .help("use letters, digits, `_`, `-` and `.` only"));
+                    return None;
+                }
+                if !seen.insert(id.clone()) {
+                    self.report(self.new_error(ErrorKind::DuplicateId, v.span(), format!("duplicate check id `{id}`"))
+                        .help("check ids name JUnit test suites and must be unique"));
+                    return None;
+                }
+                id
+            }
+            None => {
+                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), "check has no `id`")
+                    .help("give each check a stable `id`: it names the JUnit testsuite and `--only`/`--skip` match it"));
+                return None;
+            }
+        };
+        let limits = self.limits(table, defaults);
+        let severity = match get(table, "severity") {
+            Some(v) => self.severity(v)?,
+            None => default_severity,
+        };
+        if let Some(d) = get(table, "description") {
+            self.string(d, "description");
+        }
+        let params = match get(table, "params") {
+            Some(v) => match v.get_ref() {
+                DeValue::Table(_) => to_json(v.get_ref()),
+                other => {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "`params` must be a table")
+                        .label(format!("found {}", kind_name(other))));
+                    return None;
+                }
+            },
+            None => serde_json::Value::Object(Default::default()),
+        };
+        Some(CheckSpec { id, plugin, severity, limits, params, index, plugin_span: plugin_value.span() })
+    }
+
+    fn limits(&mut self, table: &DeTable<'_>, base: &Limits) -> Limits {
+        let mut limits = base.clone();
+        if let Some(v) = get(table, "timeout")
+            && let Some(text) = self.string(v, "timeout")
+        {
+            match humantime::parse_duration(&text) {
+                Ok(d) if d > Duration::ZERO => limits.timeout = d,
+                _ => {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("invalid timeout `{text}`"))
+                        .help("write a positive duration such as \"30s\", \"500ms\" or \"2m\""));
+                }
+            }
+        }
+        if let Some(v) = get(table, "memory")
+            && let Some(text) = self.string(v, "memory")
+        {
+            match text.parse::<bytesize::ByteSize>() {
+                Ok(size) if size.as_u64() >= 1 << 20 => limits.memory_bytes = size.as_u64(),
+                _ => {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("invalid memory limit `{text}`"))
+                        .help("write a size of at least 1 MiB, such as \"256MiB\" or \"1GiB\""));
+                }
+            }
+        }
+        limits
+    }
+
+    fn severity(&mut self, value: &Value<'_>) -> Option<Severity> {
+        let text = self.string(value, "severity")?;
+        match text.as_str() {
+            "error" => Some(Severity::Error),
+            "warn" | "warning" => Some(Severity::Warn),
+            _ => {
+                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("unknown severity `{text}`"))
+                    .help("severity is `error` (failures gate) or `warn` (failures are reported only)"));
+                None
+            }
+        }
+    }
+}
+
+pub(super) fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
+    table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+}
+
+fn kind_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn display_dir(dir: &Path) -> String {
+    if dir.as_os_str().is_empty() { ".".into() } else { dir.display().to_string() }
+}
+
+/// TOML → JSON for plugin parameters. Datetimes become RFC 3339 strings.
+pub(super) fn to_json(value: &DeValue<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        DeValue::String(s) => J::String(s.to_string()),
+        DeValue::Integer(i) => {
+            let digits = i.as_str().replace('_', "");
+            match i64::from_str_radix(digits.trim_start_matches('+'), i.radix()) {
+                Ok(n) => J::from(n),
+                Err(_) => J::String(digits),
+            }
+        }
+        DeValue::Float(f) => {
+            let text = f.as_str().replace('_', "");
+            text.parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(J::Number)
+                .unwrap_or(J::String(text))
+        }
+        DeValue::Boolean(b) => J::Bool(*b),
+        DeValue::Datetime(d) => J::String(d.to_string()),
+        DeValue::Array(items) => J::Array(items.iter().map(|v| to_json(v.get_ref())).collect()),
+        DeValue::Table(t) => J::Object(
+            t.iter().map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref()))).collect(),
+        ),
+    }
+}
+
+/// The span of the value at a JSON pointer inside check `index`'s params,
+/// and of its key when the last segment names one.
+pub(super) fn params_span(text: &str, index: usize, pointer: &str) -> Option<(Range<usize>, Option<Range<usize>>)> {
+    let root = DeTable::parse(text).ok()?;
+    let DeValue::Array(checks) = get(root.get_ref(), "check")?.get_ref() else { return None };
+    let check = checks.iter().nth(index)?;
+    let DeValue::Table(check) = check.get_ref() else { return None };
+    let mut current = get(check, "params")?;
+    let mut key_span = None;
+    for segment in pointer.split('/').skip(1).filter(|s| !s.is_empty()) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let next = match current.get_ref() {
+            DeValue::Table(t) => {
+                let (k, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == segment)?;
+                key_span = Some(k.span());
+                v
+            }
+            DeValue::Array(items) => {
+                key_span = None;
+                items.iter().nth(segment.parse().ok()?)?
+            }
+            _ => return None,
+        };
+        current = next;
+    }
+    Some((current.span(), key_span))
+}
+
+/// The span of key `key` directly inside the table at `pointer` of check `index`'s params.
+pub(super) fn params_key_span(text: &str, index: usize, pointer: &str, key: &str) -> Option<Range<usize>> {
+    let root = DeTable::parse(text).ok()?;
+    let DeValue::Array(checks) = get(root.get_ref(), "check")?.get_ref() else { return None };
+    let DeValue::Table(check) = checks.iter().nth(index)?.get_ref() else { return None };
+    let mut current = get(check, "params")?;
+    for segment in pointer.split('/').skip(1).filter(|s| !s.is_empty()) {
+        current = match current.get_ref() {
+            DeValue::Table(t) => get(t, segment)?,
+            DeValue::Array(items) => items.iter().nth(segment.parse().ok()?)?,
+            _ => return None,
+        };
+    }
+    let DeValue::Table(t) = current.get_ref() else { return None };
+    t.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(k, _)| k.span())
+}

@@ -1,0 +1,72 @@
+//! A plugin that misbehaves on purpose, one way per `behavior`, so the
+//! end-to-end tests can prove the sandbox contains each.
+
+use mltest_sdk::{Check, Finding, Result, bail};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    behavior: Behavior,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Behavior {
+    /// Spins forever: the epoch deadline must stop it.
+    Loop,
+    /// Allocates without bound: the memory limit must stop it.
+    Alloc,
+    /// Panics with a known message.
+    Panic,
+    /// Tries to read a host file: the sandbox must deny it.
+    OpenFile,
+    /// Tries to read an environment variable: the sandbox must hide it.
+    Env,
+    /// Writes to stdout and stderr, then passes: both must be captured.
+    Chatty,
+}
+
+struct Hostile;
+
+impl Check for Hostile {
+    type Params = Params;
+    const NAME: &'static str = "hostile";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const SUMMARY: &'static str = "misbehaves on purpose (sandbox tests)";
+
+    fn run(params: Params) -> Result<Vec<Finding>> {
+        match params.behavior {
+            Behavior::Loop => {
+                let mut x: u64 = 0;
+                loop {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+            }
+            Behavior::Alloc => {
+                let mut hoard: Vec<Vec<u8>> = Vec::new();
+                loop {
+                    hoard.push(std::hint::black_box(vec![7u8; 1 << 20]));
+                }
+            }
+            Behavior::Panic => panic!("hostile plugin panicked on purpose"),
+            Behavior::OpenFile => match std::fs::read_to_string("/etc/passwd") {
+                Ok(text) => Ok(vec![Finding::fail("escape", format!("read {} bytes of /etc/passwd", text.len()))]),
+                Err(e) => bail!("could not open /etc/passwd: {e}"),
+            },
+            Behavior::Env => {
+                let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+                Ok(vec![Finding::check("env", vars.is_empty(), format!("saw {} environment variables: {vars:?}", vars.len()))])
+            }
+            Behavior::Chatty => {
+                println!("hello from stdout");
+                eprintln!("hello from stderr");
+                mltest_sdk::log::info("hello from the log");
+                Ok(vec![Finding::pass("chatty", "said hello")])
+            }
+        }
+    }
+}
+
+mltest_sdk::export_check!(Hostile);
