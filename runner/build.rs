@@ -2,11 +2,16 @@
 
 use std::path::Path;
 
-const BUILTINS: &[(&str, &str)] = &[("schema", "mltest-plugin-schema"), ("metrics", "mltest-plugin-metrics")];
+const BUILTINS: &[(&str, &str)] = &[
+    ("schema", "mltest-plugin-schema"),
+    ("metrics", "mltest-plugin-metrics"),
+];
 
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
-    let root = Path::new(&manifest).parent().expect("runner/ sits in the workspace");
+    let root = Path::new(&manifest)
+        .parent()
+        .expect("runner/ sits in the workspace");
     mltest_plugin_build::rerun_if_changed(&[&root.join("plugins"), &root.join("wit")]);
 
     let packages: Vec<&str> = BUILTINS.iter().map(|(_, package)| *package).collect();
@@ -19,6 +24,7 @@ fn main() {
         ));
     }
     code.push_str("];\n");
-    let out = Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_plugins.rs");
+    let out =
+        Path::new(&std::env::var("OUT_DIR").expect("set by cargo")).join("builtin_plugins.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }

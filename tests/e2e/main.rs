@@ -1,1 +1,7 @@
-fn main(){}
+//! End-to-end tests: the real `mltest` binary on the bundled fixtures, on
+//! broken suites and data, and on hostile plugins.
+
+mod data_errors;
+mod demo;
+mod sandbox;
+mod suite_errors;

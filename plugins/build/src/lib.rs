@@ -31,7 +31,15 @@ pub fn build(workspace_root: &Path, packages: &[&str]) -> Vec<Built> {
     let target_dir = plugin_target_dir();
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(workspace_root)
-        .args(["build", "--profile", "plugin", "--locked", "--target", TARGET, "--target-dir"])
+        .args([
+            "build",
+            "--profile",
+            "plugin",
+            "--locked",
+            "--target",
+            TARGET,
+            "--target-dir",
+        ])
         .arg(&target_dir);
     for package in packages {
         cmd.args(["-p", package]);
@@ -51,7 +59,9 @@ pub fn build(workspace_root: &Path, packages: &[&str]) -> Vec<Built> {
     ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().unwrap_or_else(|e| fail(&format!("could not run `{cargo}`: {e}")));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| fail(&format!("could not run `{cargo}`: {e}")));
     if !status.success() {
         fail(&format!(
             "building plugins {packages:?} for {TARGET} failed (see the output above)"
@@ -64,9 +74,15 @@ pub fn build(workspace_root: &Path, packages: &[&str]) -> Vec<Built> {
         .map(|package| {
             let wasm = release.join(format!("{}.wasm", package.replace('-', "_")));
             if !wasm.is_file() {
-                fail(&format!("plugin build produced no component at {}", wasm.display()));
+                fail(&format!(
+                    "plugin build produced no component at {}",
+                    wasm.display()
+                ));
             }
-            Built { package: (*package).to_string(), wasm }
+            Built {
+                package: (*package).to_string(),
+                wasm,
+            }
         })
         .collect()
 }

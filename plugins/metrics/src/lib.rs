@@ -55,8 +55,7 @@ impl Check for Metrics {
     type Params = Params;
     const NAME: &'static str = "metrics";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    const SUMMARY: &'static str =
-        "metric thresholds, absolute and against the champion's metrics";
+    const SUMMARY: &'static str = "metric thresholds, absolute and against the champion's metrics";
 
     fn run(params: Params) -> Result<Vec<Finding>> {
         if params.thresholds.is_empty() {
@@ -78,7 +77,8 @@ impl Check for Metrics {
 mltest_sdk::export_check!(Metrics);
 
 fn load(artifact: &str) -> Result<BTreeMap<String, f64>> {
-    parse_metrics(&artifacts::document(artifact)?).map_err(|e| format!("artifact `{artifact}`: {e}").into())
+    parse_metrics(&artifacts::document(artifact)?)
+        .map_err(|e| format!("artifact `{artifact}`: {e}").into())
 }
 
 /// Reads the metric formats we accept into `name -> value`.
@@ -126,7 +126,9 @@ fn parse_metrics(doc: &Value) -> std::result::Result<BTreeMap<String, f64>, Stri
 
 fn number(key: &str, value: &Value) -> std::result::Result<f64, String> {
     match value {
-        Value::Number(n) => n.as_f64().ok_or_else(|| format!("metric `{key}` is not a finite number")),
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| format!("metric `{key}` is not a finite number")),
         // MLflow writes non-finite values as strings.
         Value::String(s) if matches!(s.as_str(), "NaN" | "nan" | "Infinity" | "-Infinity") => {
             Ok(s.parse::<f64>().unwrap_or(f64::NAN))
@@ -137,12 +139,42 @@ fn number(key: &str, value: &Value) -> std::result::Result<f64, String> {
 
 /// Metric name tokens whose direction is well known.
 const HIGHER_IS_BETTER: &[&str] = &[
-    "auc", "accuracy", "acc", "f1", "precision", "recall", "r2", "ap", "map", "ndcg", "mcc",
-    "specificity", "sensitivity", "tpr", "tnr", "kappa", "gini", "score", "balanced",
+    "auc",
+    "accuracy",
+    "acc",
+    "f1",
+    "precision",
+    "recall",
+    "r2",
+    "ap",
+    "map",
+    "ndcg",
+    "mcc",
+    "specificity",
+    "sensitivity",
+    "tpr",
+    "tnr",
+    "kappa",
+    "gini",
+    "score",
+    "balanced",
 ];
 const LOWER_IS_BETTER: &[&str] = &[
-    "rmse", "mse", "mae", "mape", "smape", "loss", "logloss", "error", "brier", "fpr", "fnr",
-    "deviance", "perplexity", "wer", "cer",
+    "rmse",
+    "mse",
+    "mae",
+    "mape",
+    "smape",
+    "loss",
+    "logloss",
+    "error",
+    "brier",
+    "fpr",
+    "fnr",
+    "deviance",
+    "perplexity",
+    "wer",
+    "cer",
 ];
 
 /// Infers direction from the name's tokens, last token first: `val_log_loss`
@@ -161,7 +193,10 @@ fn default_direction(metric: &str) -> Option<bool> {
 }
 
 fn fmt(v: f64) -> String {
-    format!("{v:.6}").trim_end_matches('0').trim_end_matches('.').to_string()
+    format!("{v:.6}")
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
 }
 
 fn evaluate(
@@ -173,12 +208,18 @@ fn evaluate(
 ) {
     let value = candidate.get(metric).copied();
     let absent = |name: String| {
-        Finding::fail(name, format!("metric `{metric}` is absent from the candidate's metrics"))
-            .property("metric", metric)
+        Finding::fail(
+            name,
+            format!("metric `{metric}` is absent from the candidate's metrics"),
+        )
+        .property("metric", metric)
     };
     let not_finite = |name: String, v: f64| {
-        Finding::fail(name, format!("metric `{metric}` is {v}, not a finite number"))
-            .property("metric", metric)
+        Finding::fail(
+            name,
+            format!("metric `{metric}` is {v}, not a finite number"),
+        )
+        .property("metric", metric)
     };
 
     if let Some(min) = rule.min {
@@ -232,9 +273,7 @@ fn evaluate(
             out.push(
                 Finding::error(
                     name,
-                    format!(
-                        "direction of `{metric}` is unknown: set `greater_is_better` for it"
-                    ),
+                    format!("direction of `{metric}` is unknown: set `greater_is_better` for it"),
                 )
                 .property("metric", metric),
             );
@@ -247,8 +286,11 @@ fn evaluate(
             }
             (Some(_), None) => {
                 out.push(
-                    Finding::fail(name, format!("metric `{metric}` is absent from the baseline's metrics"))
-                        .property("metric", metric),
+                    Finding::fail(
+                        name,
+                        format!("metric `{metric}` is absent from the baseline's metrics"),
+                    )
+                    .property("metric", metric),
                 );
                 continue;
             }
@@ -336,7 +378,9 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(list["auc"], 0.7, "the latest step wins");
-        let run = parse_metrics(&json!({"run": {"data": {"metrics": [{"key": "f1", "value": 0.5}]}}})).unwrap();
+        let run =
+            parse_metrics(&json!({"run": {"data": {"metrics": [{"key": "f1", "value": 0.5}]}}}))
+                .unwrap();
         assert_eq!(run["f1"], 0.5);
         assert!(parse_metrics(&json!({"auc": "high"})).is_err());
         assert!(parse_metrics(&json!(3)).is_err());
@@ -353,7 +397,11 @@ mod tests {
     }
 
     fn run_rule(rule: Rule, cand: &[(&str, f64)], base: Option<&[(&str, f64)]>) -> Vec<Finding> {
-        let to_map = |xs: &[(&str, f64)]| xs.iter().map(|(k, v)| (k.to_string(), *v)).collect::<BTreeMap<_, _>>();
+        let to_map = |xs: &[(&str, f64)]| {
+            xs.iter()
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect::<BTreeMap<_, _>>()
+        };
         let candidate = to_map(cand);
         let baseline = base.map(to_map);
         let mut out = Vec::new();
@@ -363,30 +411,68 @@ mod tests {
 
     #[test]
     fn absolute_and_baseline_rules() {
-        let rule = Rule { min: Some(0.8), max_regression: Some(0.01), ..Rule::default() };
+        let rule = Rule {
+            min: Some(0.8),
+            max_regression: Some(0.01),
+            ..Rule::default()
+        };
         let out = run_rule(rule, &[("auc", 0.85)], Some(&[("auc", 0.9)]));
         assert_eq!(out[0].outcome, Outcome::Pass);
         assert_eq!(out[1].outcome, Outcome::Fail);
         assert!((out[1].observed.unwrap() - 0.05).abs() < 1e-12);
 
-        let rule = Rule { max_relative_regression: Some(0.1), ..Rule::default() };
+        let rule = Rule {
+            max_relative_regression: Some(0.1),
+            ..Rule::default()
+        };
         let out = run_rule(rule, &[("auc", 0.85)], Some(&[("auc", 0.9)]));
         assert_eq!(out[0].outcome, Outcome::Pass, "5.6% is within 10%");
 
-        let rule = Rule { min_improvement: Some(0.01), ..Rule::default() };
+        let rule = Rule {
+            min_improvement: Some(0.01),
+            ..Rule::default()
+        };
         let out = run_rule(rule, &[("auc", 0.905)], Some(&[("auc", 0.9)]));
         assert_eq!(out[0].outcome, Outcome::Fail);
     }
 
     #[test]
     fn absent_metrics_fail_and_missing_baseline_skips() {
-        let out = run_rule(Rule { min: Some(0.5), ..Rule::default() }, &[("f1", 0.9)], None);
+        let out = run_rule(
+            Rule {
+                min: Some(0.5),
+                ..Rule::default()
+            },
+            &[("f1", 0.9)],
+            None,
+        );
         assert_eq!(out[0].outcome, Outcome::Fail);
-        let out = run_rule(Rule { max_regression: Some(0.1), ..Rule::default() }, &[("auc", 0.9)], None);
+        let out = run_rule(
+            Rule {
+                max_regression: Some(0.1),
+                ..Rule::default()
+            },
+            &[("auc", 0.9)],
+            None,
+        );
         assert_eq!(out[0].outcome, Outcome::Skip);
-        let out = run_rule(Rule { max_regression: Some(0.1), ..Rule::default() }, &[("auc", 0.9)], Some(&[]));
+        let out = run_rule(
+            Rule {
+                max_regression: Some(0.1),
+                ..Rule::default()
+            },
+            &[("auc", 0.9)],
+            Some(&[]),
+        );
         assert_eq!(out[0].outcome, Outcome::Fail);
-        let out = run_rule(Rule { min: Some(0.5), ..Rule::default() }, &[("auc", f64::NAN)], None);
+        let out = run_rule(
+            Rule {
+                min: Some(0.5),
+                ..Rule::default()
+            },
+            &[("auc", f64::NAN)],
+            None,
+        );
         assert_eq!(out[0].outcome, Outcome::Fail);
     }
 }

@@ -6,9 +6,9 @@
 //! mlflow 3.17), so a column this check passes is one `pyfunc.predict` accepts.
 //! Value checks (nulls, unseen categories, ranges) need a training table.
 
-use mltest_sdk::{ArtifactName, 
-    ArtifactKind, Check, Column, ColumnStats, DataType, Field, Finding, Result, Table, artifacts,
-    bail,
+use mltest_sdk::{
+    ArtifactKind, ArtifactName, Check, Column, ColumnStats, DataType, Field, Finding, Result,
+    Table, artifacts, bail,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -65,8 +65,7 @@ impl Check for Schema {
     type Params = Params;
     const NAME: &'static str = "schema";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    const SUMMARY: &'static str =
-        "serving data matches the model's signature or training table: columns, types, nulls, categories, ranges";
+    const SUMMARY: &'static str = "serving data matches the model's signature or training table: columns, types, nulls, categories, ranges";
 
     fn run(params: Params) -> Result<Vec<Finding>> {
         let expected = expected_columns(&params.expected)?;
@@ -85,11 +84,20 @@ impl Check for Schema {
         for spec in &expected {
             let Some(field) = actual_fields.iter().find(|f| f.name == spec.name) else {
                 let name = format!("schema.presence[{}]", spec.name);
-                findings.push(if spec.required {
-                    Finding::fail(name, format!("required column `{}` is missing from `{}`", spec.name, params.actual))
-                } else {
-                    Finding::pass(name, format!("optional column `{}` is absent", spec.name))
-                }.property("column", &spec.name));
+                findings.push(
+                    if spec.required {
+                        Finding::fail(
+                            name,
+                            format!(
+                                "required column `{}` is missing from `{}`",
+                                spec.name, params.actual
+                            ),
+                        )
+                    } else {
+                        Finding::pass(name, format!("optional column `{}` is absent", spec.name))
+                    }
+                    .property("column", &spec.name),
+                );
                 continue;
             };
             findings.push(
@@ -101,7 +109,15 @@ impl Check for Schema {
             findings.push(type_finding(spec, field, &actual_stats));
 
             if let Some(reference) = &reference {
-                value_findings(&params, spec, reference, field, &actual_column, &actual_stats, &mut findings)?;
+                value_findings(
+                    &params,
+                    spec,
+                    reference,
+                    field,
+                    &actual_column,
+                    &actual_stats,
+                    &mut findings,
+                )?;
             }
         }
         if reference.is_none() {
@@ -132,6 +148,11 @@ impl Check for Schema {
 
 mltest_sdk::export_check!(Schema);
 
+/// MLflow's column-spec types; tensor, array, object and map specs are out of scope.
+const COLUMN_TYPES: &[&str] = &[
+    "long", "integer", "double", "float", "string", "boolean", "datetime", "binary",
+];
+
 /// One expected column, in MLflow's type vocabulary.
 struct Expected {
     name: String,
@@ -150,8 +171,15 @@ fn expected_columns(artifact: &str) -> Result<Vec<Expected>> {
                 .inputs
                 .into_iter()
                 .map(|spec| match spec.name {
-                    Some(name) => Ok(Expected { name, mlflow_type: spec.mlflow_type, required: spec.required }),
-                    None => bail!("model `{artifact}` has unnamed (positional) signature inputs; only named columns are supported"),
+                    Some(name) if COLUMN_TYPES.contains(&spec.mlflow_type.as_str()) => {
+                        Ok(Expected { name, mlflow_type: spec.mlflow_type, required: spec.required })
+                    }
+                    Some(name) => bail!(
+                        "model `{artifact}` input `{name}` has type `{}`; only column-based signatures ({}) are supported",
+                        spec.mlflow_type,
+                        COLUMN_TYPES.join(", ")
+                    ),
+                    None => bail!("model `{artifact}` has unnamed (tensor or positional) signature inputs; only named columns are supported"),
                 })
                 .collect()
         }
@@ -165,7 +193,9 @@ fn expected_columns(artifact: &str) -> Result<Vec<Expected>> {
             })
             .collect()),
         ArtifactKind::Document => {
-            bail!("artifact `{artifact}` is a JSON document; `expected` must be an MLmodel or a table")
+            bail!(
+                "artifact `{artifact}` is a JSON document; `expected` must be an MLmodel or a table"
+            )
         }
     }
 }
@@ -212,7 +242,10 @@ fn compatibility(expected: &str, actual: DataType) -> Compatibility {
         ("long", Int8 | Int16 | Int32 | Uint8 | Uint16 | Uint32) => Upcast,
         ("integer", Int8 | Int16 | Uint8 | Uint16) => Upcast,
         // Integers convert to double only while they fit its mantissa (itemsize <= 6).
-        ("double", Float16 | Float32 | Int8 | Int16 | Int32 | Uint8 | Uint16 | Uint32 | Decimal) => Upcast,
+        (
+            "double",
+            Float16 | Float32 | Int8 | Int16 | Int32 | Uint8 | Uint16 | Uint32 | Decimal,
+        ) => Upcast,
         ("double" | "float", Int64) => ZeroOne,
         ("float", Float16) => Upcast,
         ("boolean", Boolean) | ("string", String) | ("binary", Binary) => Exact,
@@ -233,17 +266,29 @@ fn type_finding(spec: &Expected, field: &Field, stats: &ColumnStats) -> Finding 
     let zero_one = stats.min.is_none_or(|min| min >= 0.0) && stats.max.is_none_or(|max| max <= 1.0);
     let finding = match rule {
         Compatibility::Exact => Finding::pass(name, format!("{actual} matches {expected}")),
-        Compatibility::Upcast => Finding::pass(name, format!("{actual} converts safely to {expected}")),
-        Compatibility::AllNull => Finding::pass(name, format!("column is entirely null; it has no type to compare with {expected}")),
-        Compatibility::ZeroOne if zero_one => {
-            Finding::pass(name, format!("{actual} converts to {expected}: every value is 0 or 1"))
+        Compatibility::Upcast => {
+            Finding::pass(name, format!("{actual} converts safely to {expected}"))
         }
+        Compatibility::AllNull => Finding::pass(
+            name,
+            format!("column is entirely null; it has no type to compare with {expected}"),
+        ),
+        Compatibility::ZeroOne if zero_one => Finding::pass(
+            name,
+            format!("{actual} converts to {expected}: every value is 0 or 1"),
+        ),
         Compatibility::ZeroOne => Finding::fail(
             name,
-            format!("{actual} cannot be safely converted to {expected} (only 0/1 values can; range is {}..{})",
-                stats.min.unwrap_or(f64::NAN), stats.max.unwrap_or(f64::NAN)),
+            format!(
+                "{actual} cannot be safely converted to {expected} (only 0/1 values can; range is {}..{})",
+                stats.min.unwrap_or(f64::NAN),
+                stats.max.unwrap_or(f64::NAN)
+            ),
         ),
-        Compatibility::Refused => Finding::fail(name, format!("{actual} cannot be safely converted to {expected}")),
+        Compatibility::Refused => Finding::fail(
+            name,
+            format!("{actual} cannot be safely converted to {expected}"),
+        ),
     };
     finding
         .property("column", &spec.name)
@@ -264,8 +309,14 @@ fn value_findings(
     let column = &spec.name;
     let Ok(training) = reference.column(column) else {
         findings.push(
-            Finding::skip(format!("schema.values[{column}]"), format!("training table `{}` has no column `{column}`", reference.name()))
-                .property("column", column),
+            Finding::skip(
+                format!("schema.values[{column}]"),
+                format!(
+                    "training table `{}` has no column `{column}`",
+                    reference.name()
+                ),
+            )
+            .property("column", column),
         );
         return Ok(());
     };
@@ -276,9 +327,22 @@ fn value_findings(
     let name = format!("schema.nulls[{column}]");
     findings.push(
         if train.nulls == 0 && actual_stats.nulls > 0 {
-            Finding::fail(name, format!("{} nulls ({:.2}% of rows) where training had none", actual_stats.nulls, null_share * 100.0))
+            Finding::fail(
+                name,
+                format!(
+                    "{} nulls ({:.2}% of rows) where training had none",
+                    actual_stats.nulls,
+                    null_share * 100.0
+                ),
+            )
         } else {
-            Finding::pass(name, format!("{} nulls (training had {})", actual_stats.nulls, train.nulls))
+            Finding::pass(
+                name,
+                format!(
+                    "{} nulls (training had {})",
+                    actual_stats.nulls, train.nulls
+                ),
+            )
         }
         .observed(actual_stats.nulls as f64)
         .property("column", column)
@@ -293,7 +357,10 @@ fn value_findings(
             Finding::check(
                 name,
                 non_finite == 0 || train_non_finite > 0,
-                format!("{} NaN and {} infinite values (training had {train_non_finite})", actual_stats.nans, actual_stats.infinities),
+                format!(
+                    "{} NaN and {} infinite values (training had {train_non_finite})",
+                    actual_stats.nans, actual_stats.infinities
+                ),
             )
             .observed(non_finite as f64)
             .property("column", column),
@@ -333,12 +400,19 @@ fn value_findings(
         } else {
             let unseen = actual.unseen_in(&training, 5)?;
             let share = unseen.rows as f64 / n;
-            let examples: Vec<String> = unseen.examples.iter().map(|e| format!("{:?} ({})", e.value, e.count)).collect();
+            let examples: Vec<String> = unseen
+                .examples
+                .iter()
+                .map(|e| format!("{:?} ({})", e.value, e.count))
+                .collect();
             let message = if unseen.rows == 0 {
-                format!("all values were seen in training ({} categories)", train.distinct)
+                format!(
+                    "all values were seen in training ({} categories)",
+                    train.distinct
+                )
             } else {
                 format!(
-                    "{} rows ({:.2}%) have {} categories unseen in training, e.g. {} (allowed {:.2}%)",
+                    "{} rows ({:.2}%) have values unseen in training ({} distinct), e.g. {} (allowed {:.2}%)",
                     unseen.rows,
                     share * 100.0,
                     unseen.distinct,
@@ -368,7 +442,11 @@ mod tests {
         let c = compatibility;
         assert_eq!(c("long", DataType::Int64), Exact);
         assert_eq!(c("long", DataType::Int32), Upcast);
-        assert_eq!(c("long", DataType::Float64), Refused, "float -> long is refused");
+        assert_eq!(
+            c("long", DataType::Float64),
+            Refused,
+            "float -> long is refused"
+        );
         assert_eq!(c("long", DataType::Uint64), Refused);
         assert_eq!(c("integer", DataType::Int64), Refused);
         assert_eq!(c("double", DataType::Float32), Upcast);
@@ -380,7 +458,11 @@ mod tests {
         assert_eq!(c("binary", DataType::String), Upcast);
         assert_eq!(c("datetime", DataType::Date), Upcast);
         assert_eq!(c("datetime", DataType::Datetime), Exact);
-        assert_eq!(c("datetime", DataType::DatetimeTz), Refused, "time zones are refused");
+        assert_eq!(
+            c("datetime", DataType::DatetimeTz),
+            Refused,
+            "time zones are refused"
+        );
         assert_eq!(c("double", DataType::Null), AllNull);
     }
 }

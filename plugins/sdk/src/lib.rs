@@ -208,7 +208,11 @@ impl Finding {
     }
     /// Pass when `ok`, otherwise fail; the message describes what was seen either way.
     pub fn check(name: impl Into<String>, ok: bool, message: impl Into<String>) -> Self {
-        Self::new(name, if ok { Outcome::Pass } else { Outcome::Fail }, message)
+        Self::new(
+            name,
+            if ok { Outcome::Pass } else { Outcome::Fail },
+            message,
+        )
     }
     pub fn observed(mut self, value: f64) -> Self {
         self.observed = Some(value);
@@ -252,7 +256,8 @@ pub mod artifacts {
     /// A JSON document, parsed.
     pub fn document(name: &str) -> Result<serde_json::Value> {
         let text = wit_artifacts::document(name)?;
-        serde_json::from_str(&text).map_err(|e| Error(format!("artifact `{name}`: invalid JSON: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| Error(format!("artifact `{name}`: invalid JSON: {e}")))
     }
     pub fn signature(name: &str) -> Result<ModelSignature> {
         Ok(wit_artifacts::signature(name)?)
@@ -283,10 +288,16 @@ impl Column {
 impl DataType {
     pub fn is_integer(self) -> bool {
         use DataType::*;
-        matches!(self, Int8 | Int16 | Int32 | Int64 | Uint8 | Uint16 | Uint32 | Uint64)
+        matches!(
+            self,
+            Int8 | Int16 | Int32 | Int64 | Uint8 | Uint16 | Uint32 | Uint64
+        )
     }
     pub fn is_float(self) -> bool {
-        matches!(self, DataType::Float16 | DataType::Float32 | DataType::Float64)
+        matches!(
+            self,
+            DataType::Float16 | DataType::Float32 | DataType::Float64
+        )
     }
     pub fn is_numeric(self) -> bool {
         self.is_integer() || self.is_float() || self == DataType::Decimal

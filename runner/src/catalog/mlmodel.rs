@@ -10,10 +10,6 @@ use serde::Deserialize;
 use super::DataError;
 use crate::suite::Format;
 
-/// The MLflow types a column spec may carry.
-pub const MLFLOW_TYPES: &[&str] =
-    &["long", "integer", "double", "float", "string", "boolean", "datetime", "binary"];
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnSpec {
     pub name: Option<String>,
@@ -53,7 +49,11 @@ fn yes() -> bool {
 
 /// A model folder's `MLmodel` file, or the path itself.
 pub fn resolve(path: &Path, format: Format) -> PathBuf {
-    if format == Format::Mlmodel && path.is_dir() { path.join("MLmodel") } else { path.to_path_buf() }
+    if format == Format::Mlmodel && path.is_dir() {
+        path.join("MLmodel")
+    } else {
+        path.to_path_buf()
+    }
 }
 
 pub fn read_signature(path: &Path) -> Result<ModelSignature, DataError> {
@@ -65,7 +65,9 @@ pub fn read_signature(path: &Path) -> Result<ModelSignature, DataError> {
 fn parse(text: &str) -> Result<ModelSignature, String> {
     let model: MlModel =
         serde_yaml_ng::from_str(text).map_err(|e| format!("invalid MLmodel YAML: {e}"))?;
-    let signature = model.signature.ok_or("MLmodel has no `signature`: log the model with one (mlflow.models.infer_signature)")?;
+    let signature = model.signature.ok_or(
+        "MLmodel has no `signature`: log the model with one (mlflow.models.infer_signature)",
+    )?;
     Ok(ModelSignature {
         inputs: specs(signature.inputs.as_deref(), "inputs")?,
         outputs: specs(signature.outputs.as_deref(), "outputs")?,
@@ -73,22 +75,19 @@ fn parse(text: &str) -> Result<ModelSignature, String> {
 }
 
 fn specs(json: Option<&str>, which: &str) -> Result<Vec<ColumnSpec>, String> {
-    let Some(json) = json else { return Ok(Vec::new()) };
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
     let raw: Vec<RawSpec> = serde_json::from_str(json)
         .map_err(|e| format!("signature {which} are not a list of column specs: {e}"))?;
-    raw.into_iter()
-        .map(|spec| {
-            if !MLFLOW_TYPES.contains(&spec.kind.as_str()) {
-                return Err(format!(
-                    "signature {which}: column {} has type `{}`; only column-based signatures of {} are supported",
-                    spec.name.as_deref().unwrap_or("(unnamed)"),
-                    spec.kind,
-                    MLFLOW_TYPES.join(", ")
-                ));
-            }
-            Ok(ColumnSpec { name: spec.name, mlflow_type: spec.kind, required: spec.required })
+    Ok(raw
+        .into_iter()
+        .map(|spec| ColumnSpec {
+            name: spec.name,
+            mlflow_type: spec.kind,
+            required: spec.required,
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]
@@ -108,14 +107,26 @@ signature:
 "#;
         let sig = parse(text).unwrap();
         assert_eq!(sig.inputs.len(), 2);
-        assert_eq!(sig.inputs[1], ColumnSpec { name: Some("job".into()), mlflow_type: "string".into(), required: false });
+        assert_eq!(
+            sig.inputs[1],
+            ColumnSpec {
+                name: Some("job".into()),
+                mlflow_type: "string".into(),
+                required: false
+            }
+        );
         assert_eq!(sig.outputs[0].name, None);
     }
 
     #[test]
-    fn rejects_missing_signature_and_tensor_specs() {
-        assert!(parse("flavors: {}\n").unwrap_err().contains("no `signature`"));
-        let tensor = "signature:\n  inputs: '[{\"type\": \"tensor\", \"tensor-spec\": {}}]'\n";
-        assert!(parse(tensor).unwrap_err().contains("column-based"));
+    fn rejects_missing_signature_and_keeps_tensor_specs() {
+        assert!(
+            parse("flavors: {}\n")
+                .unwrap_err()
+                .contains("no `signature`")
+        );
+        let tensor = "signature:\n  outputs: '[{\"type\": \"tensor\", \"tensor-spec\": {}}]'\n";
+        assert_eq!(parse(tensor).unwrap().outputs[0].mlflow_type, "tensor");
+        assert!(parse("signature:\n  inputs: 'nope'\n").is_err());
     }
 }

@@ -25,7 +25,11 @@ pub enum DataError {
     UnknownArtifact(String),
     #[error("artifact `{name}` is a {actual}, not a {wanted}")]
     #[diagnostic(code(mltest::data::wrong_kind))]
-    WrongKind { name: String, actual: &'static str, wanted: &'static str },
+    WrongKind {
+        name: String,
+        actual: &'static str,
+        wanted: &'static str,
+    },
     #[error("{}: cannot read: {message}", path.display())]
     #[diagnostic(code(mltest::data::io))]
     Io { path: PathBuf, message: String },
@@ -40,15 +44,25 @@ pub enum DataError {
     NoColumn { path: PathBuf, column: String },
     #[error("{}: column `{column}`: {message}", path.display())]
     #[diagnostic(code(mltest::data::bad_column))]
-    BadColumn { path: PathBuf, column: String, message: String },
+    BadColumn {
+        path: PathBuf,
+        column: String,
+        message: String,
+    },
 }
 
 impl DataError {
     fn io(path: &Path, e: impl std::fmt::Display) -> Self {
-        DataError::Io { path: path.to_path_buf(), message: e.to_string() }
+        DataError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
     fn corrupt(path: &Path, e: impl std::fmt::Display) -> Self {
-        DataError::Corrupt { path: path.to_path_buf(), message: e.to_string() }
+        DataError::Corrupt {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -97,8 +111,11 @@ impl Catalog {
         let artifacts = specs
             .iter()
             .map(|spec| {
-                let artifact =
-                    Artifact { spec: spec.clone(), table: OnceLock::new(), digest: OnceLock::new() };
+                let artifact = Artifact {
+                    spec: spec.clone(),
+                    table: OnceLock::new(),
+                    digest: OnceLock::new(),
+                };
                 (spec.name.clone(), artifact)
             })
             .collect();
@@ -106,7 +123,9 @@ impl Catalog {
     }
 
     pub fn get(&self, name: &str) -> Result<&Artifact, DataError> {
-        self.artifacts.get(name).ok_or_else(|| DataError::UnknownArtifact(name.to_string()))
+        self.artifacts
+            .get(name)
+            .ok_or_else(|| DataError::UnknownArtifact(name.to_string()))
     }
 
     fn of_kind(&self, name: &str, wanted: Kind) -> Result<&Artifact, DataError> {

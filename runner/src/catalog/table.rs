@@ -34,7 +34,10 @@ pub struct Table {
 
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Table").field("name", &self.name).field("path", &self.path).finish()
+        f.debug_struct("Table")
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -45,20 +48,29 @@ impl Table {
         let path = &spec.path;
         let (schema, num_rows) = match spec.format {
             Format::Parquet => {
-                let builder = ParquetRecordBatchReaderBuilder::try_new(open(path)?)
-                    .map_err(|e| DataError::corrupt(path, format!("not a valid Parquet file: {e}")))?;
+                let builder =
+                    ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| {
+                        DataError::corrupt(path, format!("not a valid Parquet file: {e}"))
+                    })?;
                 let rows = builder.metadata().file_metadata().num_rows();
                 (builder.schema().clone(), u64::try_from(rows).unwrap_or(0))
             }
             Format::Csv => {
                 let (schema, rows) = csv_format(spec.delimiter)
                     .infer_schema(BufReader::new(open(path)?), None)
-                    .map_err(|e| DataError::corrupt(path, format!("invalid CSV: {}", arrow_message(&e))))?;
+                    .map_err(|e| {
+                        DataError::corrupt(path, format!("invalid CSV: {}", arrow_message(&e)))
+                    })?;
                 (Arc::new(schema), rows as u64)
             }
             Format::Arrow => {
                 let reader = arrow::ipc::reader::FileReader::try_new(open(path)?, Some(vec![]))
-                    .map_err(|e| DataError::corrupt(path, format!("not a valid Arrow IPC file: {}", arrow_message(&e))))?;
+                    .map_err(|e| {
+                        DataError::corrupt(
+                            path,
+                            format!("not a valid Arrow IPC file: {}", arrow_message(&e)),
+                        )
+                    })?;
                 let schema = reader.schema();
                 let mut rows = 0u64;
                 for batch in reader {
@@ -97,12 +109,18 @@ impl Table {
 
     /// One column, read once per run and shared by every check that asks.
     pub fn column(&self, name: &str) -> Result<ArrayRef, DataError> {
-        let index = self.schema.index_of(name).map_err(|_| DataError::NoColumn {
-            path: self.path.clone(),
-            column: name.to_string(),
-        })?;
+        let index = self
+            .schema
+            .index_of(name)
+            .map_err(|_| DataError::NoColumn {
+                path: self.path.clone(),
+                column: name.to_string(),
+            })?;
         let slot = {
-            let mut columns = self.columns.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut columns = self
+                .columns
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             columns.entry(index).or_default().clone()
         };
         slot.get_or_init(|| self.read_column(index)).clone()
@@ -110,7 +128,11 @@ impl Table {
 
     fn read_column(&self, index: usize) -> Result<ArrayRef, DataError> {
         let column = self.schema.field(index).name().clone();
-        let bad = |message: String| DataError::BadColumn { path: self.path.clone(), column: column.clone(), message };
+        let bad = |message: String| DataError::BadColumn {
+            path: self.path.clone(),
+            column: column.clone(),
+            message,
+        };
         let batches: Vec<RecordBatch> = match self.format {
             Format::Parquet => {
                 let builder = ParquetRecordBatchReaderBuilder::try_new(open(&self.path)?)
@@ -126,7 +148,8 @@ impl Table {
             }
             Format::Csv => {
                 let mut file = open(&self.path)?;
-                file.seek(SeekFrom::Start(0)).map_err(|e| DataError::io(&self.path, e))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(|e| DataError::io(&self.path, e))?;
                 arrow::csv::ReaderBuilder::new(self.schema.clone())
                     .with_format(csv_format(self.delimiter))
                     .with_projection(vec![index])
@@ -136,10 +159,12 @@ impl Table {
                     .collect::<Result<_, _>>()
                     .map_err(|e| bad(arrow_message(&e)))?
             }
-            Format::Arrow => arrow::ipc::reader::FileReader::try_new(open(&self.path)?, Some(vec![index]))
-                .map_err(|e| bad(arrow_message(&e)))?
-                .collect::<Result<_, _>>()
-                .map_err(|e| bad(arrow_message(&e)))?,
+            Format::Arrow => {
+                arrow::ipc::reader::FileReader::try_new(open(&self.path)?, Some(vec![index]))
+                    .map_err(|e| bad(arrow_message(&e)))?
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| bad(arrow_message(&e)))?
+            }
             Format::Json | Format::Mlmodel => unreachable!("catalog only opens table formats"),
         };
         let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
@@ -149,7 +174,11 @@ impl Table {
             many => concat(many).map_err(|e| bad(arrow_message(&e)))?,
         };
         if array.len() as u64 != self.num_rows {
-            return Err(bad(format!("has {} values but the table has {} rows", array.len(), self.num_rows)));
+            return Err(bad(format!(
+                "has {} values but the table has {} rows",
+                array.len(),
+                self.num_rows
+            )));
         }
         Ok(array)
     }
@@ -160,13 +189,18 @@ fn open(path: &Path) -> Result<File, DataError> {
 }
 
 fn csv_format(delimiter: u8) -> arrow::csv::reader::Format {
-    arrow::csv::reader::Format::default().with_header(true).with_delimiter(delimiter)
+    arrow::csv::reader::Format::default()
+        .with_header(true)
+        .with_delimiter(delimiter)
 }
 
 /// Arrow's messages carry a variant prefix ("Parser error: ..."); keep the text.
 fn arrow_message(e: &ArrowError) -> String {
     match e {
-        ArrowError::ParseError(m) | ArrowError::CsvError(m) | ArrowError::InvalidArgumentError(m) | ArrowError::IpcError(m) => m.clone(),
+        ArrowError::ParseError(m)
+        | ArrowError::CsvError(m)
+        | ArrowError::InvalidArgumentError(m)
+        | ArrowError::IpcError(m) => m.clone(),
         ArrowError::ExternalError(inner) => inner.to_string(),
         other => other.to_string(),
     }

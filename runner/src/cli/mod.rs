@@ -71,7 +71,11 @@ struct CacheArgs {
 
 impl CacheArgs {
     fn dir(&self) -> Option<PathBuf> {
-        if self.no_cache { None } else { self.cache_dir.clone().or_else(ComponentCache::default_dir) }
+        if self.no_cache {
+            None
+        } else {
+            self.cache_dir.clone().or_else(ComponentCache::default_dir)
+        }
     }
 }
 
@@ -114,7 +118,11 @@ pub fn main() -> u8 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit_code::INVALID } else { exit_code::PASSED };
+            return if e.use_stderr() {
+                exit_code::INVALID
+            } else {
+                exit_code::PASSED
+            };
         }
     };
     let choice = match cli.color {
@@ -145,10 +153,16 @@ struct CommandError {
 
 impl CommandError {
     fn invalid(e: impl miette::Diagnostic + Send + Sync + 'static) -> Self {
-        CommandError { report: Report::new(e), code: exit_code::INVALID }
+        CommandError {
+            report: Report::new(e),
+            code: exit_code::INVALID,
+        }
     }
     fn internal(e: impl miette::Diagnostic + Send + Sync + 'static) -> Self {
-        CommandError { report: Report::new(e), code: exit_code::ERROR }
+        CommandError {
+            report: Report::new(e),
+            code: exit_code::ERROR,
+        }
     }
 }
 
@@ -162,11 +176,19 @@ struct Prepared {
 fn prepare(suite_path: &Path, cache: &CacheArgs) -> Result<Prepared, CommandError> {
     let suite = Suite::load(suite_path).map_err(CommandError::invalid)?;
     let host = Host::new(cache.dir()).map_err(CommandError::internal)?;
-    let plugins = host.load_plugins(&suite.plugins).map_err(|e| plugin_error(&suite, e))?;
-    let schemas: BTreeMap<String, serde_json::Value> =
-        plugins.iter().map(|(name, p)| (name.clone(), p.params_schema.clone())).collect();
+    let plugins = host
+        .load_plugins(&suite.plugins)
+        .map_err(|e| plugin_error(&suite, e))?;
+    let schemas: BTreeMap<String, serde_json::Value> = plugins
+        .iter()
+        .map(|(name, p)| (name.clone(), p.params_schema.clone()))
+        .collect();
     suite::validate_params(&suite, &schemas).map_err(CommandError::invalid)?;
-    Ok(Prepared { suite, host, plugins })
+    Ok(Prepared {
+        suite,
+        host,
+        plugins,
+    })
 }
 
 /// A declared plugin that fails to load is a suite error at its declaration.
@@ -174,8 +196,13 @@ fn plugin_error(suite: &Suite, error: HostError) -> CommandError {
     if let HostError::Plugin { name, message } = &error
         && let Some(spec) = suite.plugins.iter().find(|p| &p.name == name)
     {
-        let e = SuiteError::new(&suite.source, ErrorKind::PluginLoad, spec.span.clone(), format!("plugin `{name}`: {message}"))
-            .label("this plugin");
+        let e = SuiteError::new(
+            &suite.source,
+            ErrorKind::PluginLoad,
+            spec.span.clone(),
+            format!("plugin `{name}`: {message}"),
+        )
+        .label("this plugin");
         return CommandError::invalid(suite.errors(vec![e]));
     }
     CommandError::internal(error)
@@ -184,19 +211,39 @@ fn plugin_error(suite: &Suite, error: HostError) -> CommandError {
 fn run_command(args: &RunArgs) -> Result<u8, CommandError> {
     let selection = selection(args)?;
     let prepared = prepare(&args.suite.suite, &args.suite.cache)?;
-    if !prepared.suite.checks.iter().any(|c| selection.includes(&c.id)) {
+    if !prepared
+        .suite
+        .checks
+        .iter()
+        .any(|c| selection.includes(&c.id))
+    {
         return Err(CommandError::invalid(UsageError(format!(
             "no check matches --only {:?} --skip {:?}; the suite has: {}",
             args.only,
             args.skip,
-            prepared.suite.checks.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+            prepared
+                .suite
+                .checks
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))));
     }
     let catalog = Arc::new(Catalog::new(&prepared.suite.artifacts));
-    let result = run::run(&prepared.suite, catalog, &prepared.host, &prepared.plugins, &selection);
+    let result = run::run(
+        &prepared.suite,
+        catalog,
+        &prepared.host,
+        &prepared.plugins,
+        &selection,
+    );
 
     let write_error = |what: &str, path: &Path, e: std::io::Error| {
-        CommandError::internal(UsageError(format!("cannot write the {what} report to {}: {e}", path.display())))
+        CommandError::internal(UsageError(format!(
+            "cannot write the {what} report to {}: {e}",
+            path.display()
+        )))
     };
     if let Some(path) = &args.junit {
         report::junit::write(&result, path).map_err(|e| write_error("JUnit", path, e))?;
@@ -219,10 +266,17 @@ fn selection(args: &RunArgs) -> Result<Selection, CommandError> {
     let parse = |patterns: &[String]| {
         patterns
             .iter()
-            .map(|p| glob::Pattern::new(p).map_err(|e| CommandError::invalid(UsageError(format!("invalid glob `{p}`: {e}")))))
+            .map(|p| {
+                glob::Pattern::new(p).map_err(|e| {
+                    CommandError::invalid(UsageError(format!("invalid glob `{p}`: {e}")))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
     };
-    Ok(Selection { only: parse(&args.only)?, skip: parse(&args.skip)? })
+    Ok(Selection {
+        only: parse(&args.only)?,
+        skip: parse(&args.skip)?,
+    })
 }
 
 fn validate_command(args: &SuiteArgs) -> Result<u8, CommandError> {
@@ -244,14 +298,22 @@ fn plugins_command(args: &PluginsArgs) -> Result<u8, CommandError> {
         Some(path) => Suite::load(path).map_err(CommandError::invalid)?.plugins,
         None => Vec::new(),
     };
-    let plugins = host.load_plugins(&declared).map_err(CommandError::internal)?;
+    let plugins = host
+        .load_plugins(&declared)
+        .map_err(CommandError::internal)?;
     let mut out = anstream::stdout();
     if let Some(name) = &args.schema {
         let Some(plugin) = plugins.get(name) else {
             let known = plugins.keys().cloned().collect::<Vec<_>>().join(", ");
-            return Err(CommandError::invalid(UsageError(format!("unknown plugin `{name}`; known: {known}"))));
+            return Err(CommandError::invalid(UsageError(format!(
+                "unknown plugin `{name}`; known: {known}"
+            ))));
         };
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&plugin.params_schema).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&plugin.params_schema).unwrap_or_default()
+        );
         return Ok(exit_code::PASSED);
     }
     for plugin in plugins.values() {
@@ -259,7 +321,11 @@ fn plugins_command(args: &PluginsArgs) -> Result<u8, CommandError> {
             Origin::Builtin => "built-in".to_string(),
             Origin::File(path) => path.display().to_string(),
         };
-        let _ = writeln!(out, "{:<10} {:<8} sha256:{}  {origin}\n           {}", plugin.name, plugin.version, plugin.digest, plugin.summary);
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} sha256:{}  {origin}\n           {}",
+            plugin.name, plugin.version, plugin.digest, plugin.summary
+        );
     }
     Ok(exit_code::PASSED)
 }

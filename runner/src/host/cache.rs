@@ -22,7 +22,10 @@ impl ComponentCache {
     pub fn new(engine: &Engine, dir: Option<PathBuf>) -> Self {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        ComponentCache { dir, engine_key: format!("{:016x}", hasher.finish()) }
+        ComponentCache {
+            dir,
+            engine_key: format!("{:016x}", hasher.finish()),
+        }
     }
 
     /// The default location: `$MLTEST_CACHE_DIR`, else the user cache dir.
@@ -38,7 +41,12 @@ impl ComponentCache {
 
     /// Loads the component from the cache, or compiles (and stores) it.
     /// Returns whether it came from the cache.
-    pub fn load(&self, engine: &Engine, digest: &str, wasm: &[u8]) -> wasmtime::Result<(Component, bool)> {
+    pub fn load(
+        &self,
+        engine: &Engine,
+        digest: &str,
+        wasm: &[u8],
+    ) -> wasmtime::Result<(Component, bool)> {
         let Some(dir) = &self.dir else {
             return Ok((Component::new(engine, wasm)?, false));
         };
@@ -60,7 +68,9 @@ impl ComponentCache {
 
 fn store(dir: &Path, path: &Path, component: &Component) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let bytes = component.serialize().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let bytes = component
+        .serialize()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     // Write then rename, so a concurrent run never reads a partial entry.
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;

@@ -37,9 +37,15 @@ pub fn data_type(t: &ArrowType) -> types::DataType {
         ArrowType::Float16 => D::Float16,
         ArrowType::Float32 => D::Float32,
         ArrowType::Float64 => D::Float64,
-        ArrowType::Decimal32(..) | ArrowType::Decimal64(..) | ArrowType::Decimal128(..) | ArrowType::Decimal256(..) => D::Decimal,
+        ArrowType::Decimal32(..)
+        | ArrowType::Decimal64(..)
+        | ArrowType::Decimal128(..)
+        | ArrowType::Decimal256(..) => D::Decimal,
         ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => D::String,
-        ArrowType::Binary | ArrowType::LargeBinary | ArrowType::BinaryView | ArrowType::FixedSizeBinary(_) => D::Binary,
+        ArrowType::Binary
+        | ArrowType::LargeBinary
+        | ArrowType::BinaryView
+        | ArrowType::FixedSizeBinary(_) => D::Binary,
         ArrowType::Date32 | ArrowType::Date64 => D::Date,
         ArrowType::Timestamp(_, None) => D::Datetime,
         ArrowType::Timestamp(_, Some(_)) => D::DatetimeTz,
@@ -73,11 +79,17 @@ impl artifacts::Host for CheckState {
     }
 
     fn signature(&mut self, name: String) -> Fallible<types::ModelSignature> {
-        let spec = |c: catalog::ColumnSpec| types::ColumnSpec { name: c.name, mlflow_type: c.mlflow_type, required: c.required };
-        Ok(data(self.catalog.signature(&name)).map(|s| types::ModelSignature {
-            inputs: s.inputs.into_iter().map(spec).collect(),
-            outputs: s.outputs.into_iter().map(spec).collect(),
-        }))
+        let spec = |c: catalog::ColumnSpec| types::ColumnSpec {
+            name: c.name,
+            mlflow_type: c.mlflow_type,
+            required: c.required,
+        };
+        Ok(
+            data(self.catalog.signature(&name)).map(|s| types::ModelSignature {
+                inputs: s.inputs.into_iter().map(spec).collect(),
+                outputs: s.outputs.into_iter().map(spec).collect(),
+            }),
+        )
     }
 
     fn digest(&mut self, name: String) -> Fallible<String> {
@@ -109,7 +121,11 @@ impl artifacts::HostTable for CheckState {
         Ok(Ok(self.table.get(&this)?.table.num_rows()))
     }
 
-    fn column(&mut self, this: Resource<TableHandle>, name: String) -> Fallible<Resource<ColumnHandle>> {
+    fn column(
+        &mut self,
+        this: Resource<TableHandle>,
+        name: String,
+    ) -> Fallible<Resource<ColumnHandle>> {
         let table = self.table.get(&this)?.table.clone();
         match table.column(&name) {
             Ok(array) => Ok(Ok(self.table.push(ColumnHandle { name, array })?)),
@@ -136,25 +152,49 @@ impl artifacts::HostColumn for CheckState {
         Ok(self.table.get(&this)?.array.len() as u64)
     }
 
-    fn read_f64(&mut self, this: Resource<ColumnHandle>, offset: u64, len: u32) -> Fallible<Vec<Option<f64>>> {
+    fn read_f64(
+        &mut self,
+        this: Resource<ColumnHandle>,
+        offset: u64,
+        len: u32,
+    ) -> Fallible<Vec<Option<f64>>> {
         let column = self.table.get(&this)?;
         let Some(window) = window(&column.array, offset, len) else {
-            return Ok(Err(format!("window {offset}+{len} is outside the column's {} rows", column.array.len())));
+            return Ok(Err(format!(
+                "window {offset}+{len} is outside the column's {} rows",
+                column.array.len()
+            )));
         };
         Ok(match k::numeric_view(window.as_ref()) {
             Ok(Some(values)) => Ok(values.iter().collect()),
-            Ok(None) => Err(format!("column `{}` of type {} has no numeric view", column.name, column.array.data_type())),
+            Ok(None) => Err(format!(
+                "column `{}` of type {} has no numeric view",
+                column.name,
+                column.array.data_type()
+            )),
             Err(e) => Err(e.to_string()),
         })
     }
 
-    fn read_string(&mut self, this: Resource<ColumnHandle>, offset: u64, len: u32) -> Fallible<Vec<Option<String>>> {
+    fn read_string(
+        &mut self,
+        this: Resource<ColumnHandle>,
+        offset: u64,
+        len: u32,
+    ) -> Fallible<Vec<Option<String>>> {
         let column = self.table.get(&this)?;
         let Some(window) = window(&column.array, offset, len) else {
-            return Ok(Err(format!("window {offset}+{len} is outside the column's {} rows", column.array.len())));
+            return Ok(Err(format!(
+                "window {offset}+{len} is outside the column's {} rows",
+                column.array.len()
+            )));
         };
         Ok(match arrow::compute::cast(&window, &ArrowType::Utf8) {
-            Ok(text) => Ok(text.as_string::<i32>().iter().map(|v| v.map(str::to_string)).collect()),
+            Ok(text) => Ok(text
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect()),
             Err(e) => Err(e.to_string()),
         })
     }
@@ -172,12 +212,18 @@ fn window(array: &arrow::array::ArrayRef, offset: u64, len: u32) -> Option<arrow
     Some(array.slice(offset, len))
 }
 
-fn column<'a>(state: &'a CheckState, handle: &Resource<ColumnHandle>) -> wasmtime::Result<&'a ColumnHandle> {
+fn column<'a>(
+    state: &'a CheckState,
+    handle: &Resource<ColumnHandle>,
+) -> wasmtime::Result<&'a ColumnHandle> {
     Ok(state.table.get(handle)?)
 }
 
 fn counts(pairs: Vec<(String, u64)>) -> Vec<kernels::ValueCount> {
-    pairs.into_iter().map(|(value, count)| kernels::ValueCount { value, count }).collect()
+    pairs
+        .into_iter()
+        .map(|(value, count)| kernels::ValueCount { value, count })
+        .collect()
 }
 
 impl kernels::Host for CheckState {
@@ -196,22 +242,46 @@ impl kernels::Host for CheckState {
             .map_err(|e| e.to_string()))
     }
 
-    fn count_values(&mut self, col: Resource<ColumnHandle>, limit: u32) -> Fallible<kernels::ValueCounts> {
-        Ok(k::value_counts(column(self, &col)?.array.as_ref(), limit as usize)
-            .map(|c| kernels::ValueCounts { top: counts(c.top), distinct: c.distinct, nulls: c.nulls })
-            .map_err(|e| e.to_string()))
+    fn count_values(
+        &mut self,
+        col: Resource<ColumnHandle>,
+        limit: u32,
+    ) -> Fallible<kernels::ValueCounts> {
+        Ok(
+            k::value_counts(column(self, &col)?.array.as_ref(), limit as usize)
+                .map(|c| kernels::ValueCounts {
+                    top: counts(c.top),
+                    distinct: c.distinct,
+                    nulls: c.nulls,
+                })
+                .map_err(|e| e.to_string()),
+        )
     }
 
-    fn find_unseen(&mut self, reference: Resource<ColumnHandle>, current: Resource<ColumnHandle>, limit: u32) -> Fallible<kernels::UnseenValues> {
+    fn find_unseen(
+        &mut self,
+        reference: Resource<ColumnHandle>,
+        current: Resource<ColumnHandle>,
+        limit: u32,
+    ) -> Fallible<kernels::UnseenValues> {
         let reference = column(self, &reference)?.array.clone();
         let current = column(self, &current)?;
-        Ok(k::unseen(reference.as_ref(), current.array.as_ref(), limit as usize)
-            .map(|u| kernels::UnseenValues { rows: u.rows, distinct: u.distinct, examples: counts(u.examples) })
-            .map_err(|e| e.to_string()))
+        Ok(
+            k::unseen(reference.as_ref(), current.array.as_ref(), limit as usize)
+                .map(|u| kernels::UnseenValues {
+                    rows: u.rows,
+                    distinct: u.distinct,
+                    examples: counts(u.examples),
+                })
+                .map_err(|e| e.to_string()),
+        )
     }
 
     fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
-        Ok(k::count_outside(column(self, &col)?.array.as_ref(), low, high).map_err(|e| e.to_string()))
+        Ok(
+            k::count_outside(column(self, &col)?.array.as_ref(), low, high)
+                .map_err(|e| e.to_string()),
+        )
     }
 }
 

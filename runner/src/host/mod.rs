@@ -35,7 +35,10 @@ use crate::suite::{Limits, PluginSpec};
 const TICK: Duration = Duration::from_millis(10);
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -96,8 +99,16 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::Plugin(m) => write!(f, "{m}"),
-            Failure::Timeout(d) => write!(f, "time limit exceeded: the check ran longer than {}", humantime::format_duration(*d)),
-            Failure::Memory(b) => write!(f, "memory limit exceeded: the plugin needed more than {} of memory", bytesize::ByteSize(*b).display().iec()),
+            Failure::Timeout(d) => write!(
+                f,
+                "time limit exceeded: the check ran longer than {}",
+                humantime::format_duration(*d)
+            ),
+            Failure::Memory(b) => write!(
+                f,
+                "memory limit exceeded: the plugin needed more than {} of memory",
+                bytesize::ByteSize(*b).display().iec()
+            ),
             Failure::Trap(m) => write!(f, "{m}"),
             Failure::Internal(m) => write!(f, "internal error: {m}"),
         }
@@ -123,8 +134,10 @@ impl Host {
         config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
-        Check::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s).map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        Check::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (weak, stop) = (engine.weak(), ticker_stop.clone());
@@ -141,27 +154,44 @@ impl Host {
             })
             .map_err(|e| HostError::Engine(format!("cannot start the timeout thread: {e}")))?;
         let cache = ComponentCache::new(&engine, cache_dir);
-        Ok(Host { engine, linker, cache, ticker_stop })
+        Ok(Host {
+            engine,
+            linker,
+            cache,
+            ticker_stop,
+        })
     }
 
     /// Loads the built-in plugins and those a suite declares, by name.
     /// A declared plugin may not shadow a built-in.
-    pub fn load_plugins(&self, declared: &[PluginSpec]) -> Result<BTreeMap<String, Arc<Plugin>>, HostError> {
+    pub fn load_plugins(
+        &self,
+        declared: &[PluginSpec],
+    ) -> Result<BTreeMap<String, Arc<Plugin>>, HostError> {
         let mut plugins = BTreeMap::new();
         for builtin in builtin::BUILTINS {
             let plugin = self.load(builtin.name, builtin.wasm, Origin::Builtin)?;
             plugins.insert(builtin.name.to_string(), Arc::new(plugin));
         }
         for spec in declared {
-            let err = |message: String| HostError::Plugin { name: spec.name.clone(), message };
+            let err = |message: String| HostError::Plugin {
+                name: spec.name.clone(),
+                message,
+            };
             if plugins.contains_key(&spec.name) {
-                return Err(err("the name is taken by a built-in plugin; choose another".into()));
+                return Err(err(
+                    "the name is taken by a built-in plugin; choose another".into(),
+                ));
             }
-            let wasm = std::fs::read(&spec.path).map_err(|e| err(format!("cannot read {}: {e}", spec.path.display())))?;
+            let wasm = std::fs::read(&spec.path)
+                .map_err(|e| err(format!("cannot read {}: {e}", spec.path.display())))?;
             if let Some(expected) = &spec.sha256 {
                 let actual = sha256_hex(&wasm);
                 if &actual != expected {
-                    return Err(err(format!("{} has sha256 {actual}, but the suite pins {expected}", spec.path.display())));
+                    return Err(err(format!(
+                        "{} has sha256 {actual}, but the suite pins {expected}",
+                        spec.path.display()
+                    )));
                 }
             }
             let plugin = self.load(&spec.name, &wasm, Origin::File(spec.path.clone()))?;
@@ -171,22 +201,33 @@ impl Host {
     }
 
     fn load(&self, name: &str, wasm: &[u8], origin: Origin) -> Result<Plugin, HostError> {
-        let err = |message: String| HostError::Plugin { name: name.to_string(), message };
+        let err = |message: String| HostError::Plugin {
+            name: name.to_string(),
+            message,
+        };
         let digest = sha256_hex(wasm);
         let (component, cached) = self
             .cache
             .load(&self.engine, &digest, wasm)
             .map_err(|e| err(format!("not a valid component: {e:#}")))?;
-        let pre = self.pre(&component).map_err(|e| err(format!("does not fit the mltest:plugin/check world: {e:#}")))?;
+        let pre = self
+            .pre(&component)
+            .map_err(|e| err(format!("does not fit the mltest:plugin/check world: {e:#}")))?;
         // `describe` runs in a store of its own, with the default limits.
-        let limits = Limits { timeout: Duration::from_secs(10), memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES };
+        let limits = Limits {
+            timeout: Duration::from_secs(10),
+            memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES,
+        };
         let mut store = self.store(Arc::new(Catalog::new(&[])), &limits);
         let info = pre
             .instantiate(&mut store)
             .and_then(|instance| instance.call_describe(&mut store))
             .map_err(|e| err(format!("describe failed: {e:#}")))?;
-        let params_schema = serde_json::from_str(&info.params_schema)
-            .map_err(|e| err(format!("describe returned a params schema that is not JSON: {e}")))?;
+        let params_schema = serde_json::from_str(&info.params_schema).map_err(|e| {
+            err(format!(
+                "describe returned a params schema that is not JSON: {e}"
+            ))
+        })?;
         Ok(Plugin {
             name: name.to_string(),
             digest,
@@ -214,7 +255,13 @@ impl Host {
 
     /// Runs one check in a fresh store. Never panics: every way a plugin can
     /// fail comes back as a [`Failure`].
-    pub fn execute(&self, plugin: &Plugin, catalog: Arc<Catalog>, params: &serde_json::Value, limits: &Limits) -> Execution {
+    pub fn execute(
+        &self,
+        plugin: &Plugin,
+        catalog: Arc<Catalog>,
+        params: &serde_json::Value,
+        limits: &Limits,
+    ) -> Execution {
         let started = Instant::now();
         let mut store = self.store(catalog, limits);
         let instance = plugin.pre.instantiate(&mut store);
@@ -263,7 +310,10 @@ fn classify(error: &wasmtime::Error, state: &CheckState, limits: &Limits) -> Fai
 fn panic_message(stderr: &str) -> Option<String> {
     let start = stderr.rfind("panicked at ")?;
     let mut lines = stderr[start..].lines();
-    let location = lines.next()?.trim_start_matches("panicked at ").trim_end_matches(':');
+    let location = lines
+        .next()?
+        .trim_start_matches("panicked at ")
+        .trim_end_matches(':');
     let message: Vec<&str> = lines.take_while(|l| !l.starts_with("note:")).collect();
     Some(format!("{} (at {location})", message.join("\n").trim()))
 }
@@ -275,7 +325,10 @@ mod tests {
     #[test]
     fn extracts_panic_messages() {
         let stderr = "hello\nthread '<unnamed>' panicked at src/lib.rs:41:30:\nboom: 3\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(panic_message(stderr).as_deref(), Some("boom: 3 (at src/lib.rs:41:30)"));
+        assert_eq!(
+            panic_message(stderr).as_deref(),
+            Some("boom: 3 (at src/lib.rs:41:30)")
+        );
         assert_eq!(panic_message("no panic here"), None);
     }
 }

@@ -67,14 +67,15 @@ pub fn numeric_view(array: &dyn Array) -> Result<Option<Float64Array>, KernelErr
     }
     // Seconds per unit of the integer a temporal value is stored as.
     let scale = match &data_type {
-        DataType::Timestamp(unit, _) | DataType::Duration(unit) | DataType::Time64(unit) | DataType::Time32(unit) => {
-            Some(match unit {
-                TimeUnit::Second => 1.0,
-                TimeUnit::Millisecond => 1e-3,
-                TimeUnit::Microsecond => 1e-6,
-                TimeUnit::Nanosecond => 1e-9,
-            })
-        }
+        DataType::Timestamp(unit, _)
+        | DataType::Duration(unit)
+        | DataType::Time64(unit)
+        | DataType::Time32(unit) => Some(match unit {
+            TimeUnit::Second => 1.0,
+            TimeUnit::Millisecond => 1e-3,
+            TimeUnit::Microsecond => 1e-6,
+            TimeUnit::Nanosecond => 1e-9,
+        }),
         DataType::Date32 => Some(86_400.0),
         DataType::Date64 => Some(1e-3),
         _ => None,
@@ -83,9 +84,10 @@ pub fn numeric_view(array: &dyn Array) -> Result<Option<Float64Array>, KernelErr
         None => cast(array, &DataType::Float64)?,
         Some(scale) => {
             let plain = match &data_type {
-                DataType::Timestamp(..) | DataType::Date64 | DataType::Duration(_) | DataType::Time64(_) => {
-                    cast(&cast(array, &data_type)?, &DataType::Int64)?
-                }
+                DataType::Timestamp(..)
+                | DataType::Date64
+                | DataType::Duration(_)
+                | DataType::Time64(_) => cast(&cast(array, &data_type)?, &DataType::Int64)?,
                 _ => cast(&cast(array, &data_type)?, &DataType::Int32)?,
             };
             let ints = cast(&plain, &DataType::Int64)?;
@@ -120,7 +122,8 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
         ..Summary::default()
     };
     if let Some(values) = numeric_view(array)? {
-        let (mut min, mut max, mut sum, mut compensation, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
+        let (mut min, mut max, mut sum, mut compensation, mut finite) =
+            (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
         let mut distinct = HashSet::new();
         for v in values.iter().flatten() {
             distinct.insert(float_key(v));
@@ -133,7 +136,11 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
                 max = max.max(v);
                 // Neumaier summation: the mean stays exact-ish on long columns.
                 let t = sum + v;
-                compensation += if sum.abs() >= v.abs() { (sum - t) + v } else { (v - t) + sum };
+                compensation += if sum.abs() >= v.abs() {
+                    (sum - t) + v
+                } else {
+                    (v - t) + sum
+                };
                 sum = t;
                 finite += 1;
             }
@@ -180,7 +187,11 @@ pub fn value_counts(array: &dyn Array, limit: usize) -> Result<ValueCounts, Kern
 }
 
 /// Values of `current` never seen in `reference`, compared as text.
-pub fn unseen(reference: &dyn Array, current: &dyn Array, limit: usize) -> Result<Unseen, KernelError> {
+pub fn unseen(
+    reference: &dyn Array,
+    current: &dyn Array,
+    limit: usize,
+) -> Result<Unseen, KernelError> {
     let reference_text = text_view(reference)?;
     let known: HashSet<&str> = reference_text.as_string::<i32>().iter().flatten().collect();
     let current_text = text_view(current)?;
@@ -198,9 +209,17 @@ pub fn unseen(reference: &dyn Array, current: &dyn Array, limit: usize) -> Resul
 
 /// Finite values strictly below `low` or above `high`.
 pub fn count_outside(array: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
-    let values = numeric_view(array)?
-        .ok_or_else(|| KernelError(format!("column of type {} is not numeric", array.data_type())))?;
-    Ok(values.iter().flatten().filter(|v| v.is_finite() && (*v < low || *v > high)).count() as u64)
+    let values = numeric_view(array)?.ok_or_else(|| {
+        KernelError(format!(
+            "column of type {} is not numeric",
+            array.data_type()
+        ))
+    })?;
+    Ok(values
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite() && (*v < low || *v > high))
+        .count() as u64)
 }
 
 #[cfg(test)]
@@ -211,7 +230,15 @@ mod tests {
 
     #[test]
     fn summarizes_floats_with_nulls_nans_and_infinities() {
-        let a = Float64Array::from(vec![Some(1.0), None, Some(f64::NAN), Some(3.0), Some(f64::INFINITY), Some(-0.0), Some(0.0)]);
+        let a = Float64Array::from(vec![
+            Some(1.0),
+            None,
+            Some(f64::NAN),
+            Some(3.0),
+            Some(f64::INFINITY),
+            Some(-0.0),
+            Some(0.0),
+        ]);
         let s = summarize(&a).unwrap();
         assert_eq!((s.count, s.nulls, s.nans, s.infinities), (7, 1, 1, 1));
         assert_eq!((s.min, s.max), (Some(-0.0), Some(3.0)));
@@ -222,7 +249,13 @@ mod tests {
 
     #[test]
     fn summarizes_strings_booleans_and_timestamps() {
-        let s = summarize(&StringArray::from(vec![Some("a"), Some("b"), None, Some("a")])).unwrap();
+        let s = summarize(&StringArray::from(vec![
+            Some("a"),
+            Some("b"),
+            None,
+            Some("a"),
+        ]))
+        .unwrap();
         assert_eq!((s.distinct, s.nulls, s.min), (2, 1, None));
         let b = summarize(&BooleanArray::from(vec![true, false, true, true])).unwrap();
         assert_eq!((b.min, b.max, b.mean), (Some(0.0), Some(1.0), Some(0.75)));
@@ -241,7 +274,15 @@ mod tests {
 
     #[test]
     fn counts_values_most_frequent_first() {
-        let a = StringArray::from(vec![Some("x"), Some("y"), Some("x"), None, Some("z"), Some("y"), Some("x")]);
+        let a = StringArray::from(vec![
+            Some("x"),
+            Some("y"),
+            Some("x"),
+            None,
+            Some("z"),
+            Some("y"),
+            Some("x"),
+        ]);
         let c = value_counts(&a, 2).unwrap();
         assert_eq!(c.top, vec![("x".into(), 3), ("y".into(), 2)]);
         assert_eq!((c.distinct, c.nulls), (3, 1));
@@ -250,7 +291,13 @@ mod tests {
     #[test]
     fn finds_unseen_values_across_types() {
         let reference: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3]));
-        let current: ArrayRef = Arc::new(Int32Array::from(vec![Some(1), Some(4), Some(4), Some(5), None]));
+        let current: ArrayRef = Arc::new(Int32Array::from(vec![
+            Some(1),
+            Some(4),
+            Some(4),
+            Some(5),
+            None,
+        ]));
         let u = unseen(&reference, &current, 1).unwrap();
         assert_eq!((u.rows, u.distinct), (3, 2));
         assert_eq!(u.examples, vec![("4".into(), 2)]);
@@ -258,7 +305,14 @@ mod tests {
 
     #[test]
     fn counts_outside_range_ignoring_nan_and_null() {
-        let a = Float64Array::from(vec![Some(-1.0), Some(0.5), Some(2.0), None, Some(f64::NAN), Some(1.0)]);
+        let a = Float64Array::from(vec![
+            Some(-1.0),
+            Some(0.5),
+            Some(2.0),
+            None,
+            Some(f64::NAN),
+            Some(1.0),
+        ]);
         assert_eq!(count_outside(&a, 0.0, 1.0).unwrap(), 2);
         assert!(count_outside(&StringArray::from(vec!["a"]), 0.0, 1.0).is_err());
     }

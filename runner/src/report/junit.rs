@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use junit_report::{Report, TestCase, TestSuite};
+use junit_report::{Report, TestCase, TestCaseBuilder, TestSuite};
 
 use super::number;
 use crate::run::{CheckResult, FindingResult, Outcome, RunResult};
@@ -32,12 +32,20 @@ fn suite(check: &CheckResult) -> TestSuite {
     let mut suite = TestSuite::new(&sanitize(&check.id));
     for (i, finding) in check.findings.iter().enumerate() {
         // The check's time goes on its first case: suite time = check time.
-        let time = if i == 0 { check.duration_ms } else { Duration::ZERO };
+        let time = if i == 0 {
+            check.duration_ms
+        } else {
+            Duration::ZERO
+        };
         let mut case = case(finding, time, &check.plugin);
         case.set_classname(&sanitize(&check.id));
         suite.add_testcase(case);
     }
-    let mut out = format!("plugin: {} {} (sha256:{})\nseverity: {:?}\n", check.plugin, check.plugin_version, check.plugin_digest, check.severity).to_lowercase();
+    let mut out = format!(
+        "plugin: {} {} (sha256:{})\nseverity: {:?}\n",
+        check.plugin, check.plugin_version, check.plugin_digest, check.severity
+    )
+    .to_lowercase();
     for line in &check.logs {
         out.push_str(line);
         out.push('\n');
@@ -59,20 +67,32 @@ fn case(finding: &FindingResult, time: Duration, plugin: &str) -> TestCase {
     let message = sanitize(&finding.message);
     let body = sanitize(&body(finding));
     let mut case = match finding.outcome {
-        Outcome::Pass | Outcome::Warn => TestCase::success(&name, time),
-        Outcome::Fail => TestCase::failure(&name, time, &format!("{plugin}.fail"), &message),
+        Outcome::Pass | Outcome::Warn => TestCaseBuilder::success(&name, time),
+        Outcome::Fail => TestCaseBuilder::failure(&name, time, &format!("{plugin}.fail"), &message),
         Outcome::Error => {
-            let kind = finding.properties.get("error").map(String::as_str).unwrap_or("error");
-            TestCase::error(&name, time, kind, &message)
+            let kind = finding
+                .properties
+                .get("error")
+                .map(String::as_str)
+                .unwrap_or("error");
+            TestCaseBuilder::error(&name, time, kind, &message)
         }
-        Outcome::Skip => TestCase::skipped_with_cause(&name, "skip", &message),
+        Outcome::Skip => TestCaseBuilder::skipped_with_cause(&name, "skip", &message),
     };
-    let out = match finding.outcome {
-        Outcome::Warn => format!("warning: {message}\n{body}"),
-        _ => format!("{message}\n{body}"),
-    };
-    case.set_system_out(out.trim_end());
-    case
+    // The failure body (observed vs threshold, properties) is what CI UIs
+    // show under the failing test; passing cases keep it in system-out.
+    case.set_trace(&format!("{message}\n{body}"));
+    if matches!(
+        finding.outcome,
+        Outcome::Pass | Outcome::Warn | Outcome::Skip
+    ) {
+        let out = match finding.outcome {
+            Outcome::Warn => format!("warning: {message}\n{body}"),
+            _ => format!("{message}\n{body}"),
+        };
+        case.set_system_out(out.trim_end());
+    }
+    case.build()
 }
 
 /// Observed vs threshold, details and properties, as plain text.

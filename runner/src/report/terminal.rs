@@ -32,23 +32,49 @@ fn label(outcome: Outcome) -> &'static str {
 /// Writes the summary. `verbose` also lists passing findings and plugin output.
 pub fn write(out: &mut dyn Write, result: &RunResult, verbose: bool) -> std::io::Result<()> {
     let dim = Style::new().dimmed();
-    writeln!(out, "{}running suite {}{} ({} checks)", dim.render(), result.suite, dim.render_reset(), result.checks.len())?;
+    writeln!(
+        out,
+        "{}running suite {}{} ({} checks)",
+        dim.render(),
+        result.suite,
+        dim.render_reset(),
+        result.checks.len()
+    )?;
     for check in &result.checks {
         check_line(out, check)?;
         for finding in &check.findings {
-            let notable = matches!(finding.outcome, Outcome::Fail | Outcome::Error | Outcome::Warn);
+            let notable = matches!(
+                finding.outcome,
+                Outcome::Fail | Outcome::Error | Outcome::Warn
+            );
             if !(notable || verbose) {
                 continue;
             }
             let s = style(finding.outcome);
-            let mut line = format!("      {s}{:<5}{s:#} {}: {}", label(finding.outcome), finding.name, finding.message);
+            let mut line = format!(
+                "      {s}{:<5}{s:#} {}: {}",
+                label(finding.outcome),
+                finding.name,
+                finding.message
+            );
             if let (Some(observed), Some(threshold)) = (finding.observed, finding.threshold) {
-                line.push_str(&format!(" {dim}[observed {}, threshold {}]{dim:#}", number(observed), number(threshold)));
+                line.push_str(&format!(
+                    " {dim}[observed {}, threshold {}]{dim:#}",
+                    number(observed),
+                    number(threshold)
+                ));
             }
             writeln!(out, "{line}")?;
         }
         if verbose || check.outcome == Outcome::Error {
-            for line in check.logs.iter().chain(check.stderr.lines().map(|l| l.to_string()).collect::<Vec<_>>().iter()) {
+            for line in check.logs.iter().chain(
+                check
+                    .stderr
+                    .lines()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .iter(),
+            ) {
                 writeln!(out, "      {dim}| {line}{dim:#}")?;
             }
         }

@@ -42,7 +42,11 @@ pub fn run(
     selection: &Selection,
 ) -> RunResult {
     let started = Instant::now();
-    let selected: Vec<&CheckSpec> = suite.checks.iter().filter(|c| selection.includes(&c.id)).collect();
+    let selected: Vec<&CheckSpec> = suite
+        .checks
+        .iter()
+        .filter(|c| selection.includes(&c.id))
+        .collect();
     let checks: Vec<CheckResult> = selected
         .par_iter()
         .map(|check| run_check(check, catalog.clone(), host, plugins.get(&check.plugin)))
@@ -55,7 +59,12 @@ pub fn run(
     }
 }
 
-fn run_check(check: &CheckSpec, catalog: Arc<Catalog>, host: &Host, plugin: Option<&Arc<Plugin>>) -> CheckResult {
+fn run_check(
+    check: &CheckSpec,
+    catalog: Arc<Catalog>,
+    host: &Host,
+    plugin: Option<&Arc<Plugin>>,
+) -> CheckResult {
     let started = Instant::now();
     let mut result = CheckResult {
         id: check.id.clone(),
@@ -74,7 +83,10 @@ fn run_check(check: &CheckSpec, catalog: Arc<Catalog>, host: &Host, plugin: Opti
     };
     let Some(plugin) = plugin else {
         result.error = Some(ErrorKind::Internal);
-        result.findings.push(FindingResult::check_error(format!("plugin `{}` is not loaded", check.plugin)));
+        result.findings.push(FindingResult::check_error(format!(
+            "plugin `{}` is not loaded",
+            check.plugin
+        )));
         return result.finish();
     };
     result.plugin_version = plugin.version.clone();
@@ -97,7 +109,9 @@ fn run_check(check: &CheckSpec, catalog: Arc<Catalog>, host: &Host, plugin: Opti
             };
             result.error = Some(kind);
             let mut finding = FindingResult::check_error(failure.to_string());
-            finding.properties.insert("error".into(), kind.as_str().into());
+            finding
+                .properties
+                .insert("error".into(), kind.as_str().into());
             result.findings.push(finding);
         }
     }

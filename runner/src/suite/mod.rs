@@ -136,7 +136,10 @@ impl Suite {
     }
 
     pub fn errors(&self, errors: Vec<SuiteError>) -> SuiteErrors {
-        SuiteErrors { path: self.source.name.clone(), errors }
+        SuiteErrors {
+            path: self.source.name.clone(),
+            errors,
+        }
     }
 }
 
@@ -145,7 +148,9 @@ pub enum LoadError {
     #[error("cannot read suite file {path}")]
     #[diagnostic(
         code(mltest::suite::unreadable),
-        help("pass the suite file as `mltest run path/to/mltest.toml`, or run where ./mltest.toml exists")
+        help(
+            "pass the suite file as `mltest run path/to/mltest.toml`, or run where ./mltest.toml exists"
+        )
     )]
     Read {
         path: PathBuf,

@@ -19,32 +19,57 @@ pub const ARTIFACT_FORMAT: &str = "mltest-artifact";
 
 /// Validates every check's plugin name and parameters. `schemas` maps plugin
 /// name → its params JSON Schema.
-pub fn validate_params(suite: &Suite, schemas: &BTreeMap<String, Value>) -> Result<(), SuiteErrors> {
+pub fn validate_params(
+    suite: &Suite,
+    schemas: &BTreeMap<String, Value>,
+) -> Result<(), SuiteErrors> {
     let mut errors = Vec::new();
     for check in &suite.checks {
         let Some(schema) = schemas.get(&check.plugin) else {
             errors.push(
-                SuiteError::new(&suite.source, ErrorKind::UnknownPlugin, check.plugin_span.clone(), format!("unknown plugin `{}`", check.plugin))
-                    .label("no such plugin")
-                    .suggest(&check.plugin, schemas.keys().map(String::as_str))
-                    .help_if_none(|| format!("built-in and declared plugins: {}", schemas.keys().cloned().collect::<Vec<_>>().join(", "))),
+                SuiteError::new(
+                    &suite.source,
+                    ErrorKind::UnknownPlugin,
+                    check.plugin_span.clone(),
+                    format!("unknown plugin `{}`", check.plugin),
+                )
+                .label("no such plugin")
+                .suggest(&check.plugin, schemas.keys().map(String::as_str))
+                .help_if_none(|| {
+                    format!(
+                        "built-in and declared plugins: {}",
+                        schemas.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                }),
             );
             continue;
         };
         check_one(suite, check, schema, &mut errors);
     }
-    if errors.is_empty() { Ok(()) } else { Err(suite.errors(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(suite.errors(errors))
+    }
 }
 
 fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<SuiteError>) {
     let text = &suite.source.text;
     let value_span = |pointer: &str| {
-        params_span(text, check.index, pointer).map(|(v, _)| v).unwrap_or(check.plugin_span.clone())
+        params_span(text, check.index, pointer).unwrap_or(check.plugin_span.clone())
     };
     let validator = match jsonschema::validator_for(schema) {
         Ok(v) => v,
         Err(e) => {
-            errors.push(SuiteError::new(&suite.source, ErrorKind::PluginLoad, check.plugin_span.clone(), format!("plugin `{}` declares an invalid params schema: {e}", check.plugin)));
+            errors.push(SuiteError::new(
+                &suite.source,
+                ErrorKind::PluginLoad,
+                check.plugin_span.clone(),
+                format!(
+                    "plugin `{}` declares an invalid params schema: {e}",
+                    check.plugin
+                ),
+            ));
             return;
         }
     };
@@ -54,28 +79,57 @@ fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<
         match &error.kind {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    let span = params_key_span(text, check.index, &pointer, key).unwrap_or_else(|| value_span(&pointer));
+                    let span = params_key_span(text, check.index, &pointer, key)
+                        .unwrap_or_else(|| value_span(&pointer));
                     errors.push(
-                        SuiteError::new(&suite.source, ErrorKind::InvalidParams, span, format!("unknown parameter `{key}` for plugin `{}`", check.plugin))
-                            .label("not a parameter of this plugin")
-                            .suggest(key, known.iter().map(String::as_str)),
+                        SuiteError::new(
+                            &suite.source,
+                            ErrorKind::InvalidParams,
+                            span,
+                            format!("unknown parameter `{key}` for plugin `{}`", check.plugin),
+                        )
+                        .label("not a parameter of this plugin")
+                        .suggest(key, known.iter().map(String::as_str)),
                     );
                 }
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
                 errors.push(
-                    SuiteError::new(&suite.source, ErrorKind::InvalidParams, value_span(&pointer), format!("missing parameter `{name}` for plugin `{}`", check.plugin))
-                        .label(format!("`{name}` is required here"))
-                        .help(format!("see `mltest plugins --schema {}` for its parameters", check.plugin)),
+                    SuiteError::new(
+                        &suite.source,
+                        ErrorKind::InvalidParams,
+                        value_span(&pointer),
+                        format!("missing parameter `{name}` for plugin `{}`", check.plugin),
+                    )
+                    .label(format!("`{name}` is required here"))
+                    .help(format!(
+                        "see `mltest plugins --schema {}` for its parameters",
+                        check.plugin
+                    )),
                 );
             }
             _ => {
-                let at = if pointer.is_empty() { "params".to_string() } else { format!("params{}", pointer.replace('/', ".")) };
+                let at = if pointer.is_empty() {
+                    "params".to_string()
+                } else {
+                    format!("params{}", pointer.replace('/', "."))
+                };
                 errors.push(
-                    SuiteError::new(&suite.source, ErrorKind::InvalidParams, value_span(&pointer), format!("invalid parameter `{at}`: {}", lowercase_first(&error.to_string())))
-                        .label("does not match the plugin's schema")
-                        .help(format!("see `mltest plugins --schema {}` for its parameters", check.plugin)),
+                    SuiteError::new(
+                        &suite.source,
+                        ErrorKind::InvalidParams,
+                        value_span(&pointer),
+                        format!(
+                            "invalid parameter `{at}`: {}",
+                            lowercase_first(&error.to_string())
+                        ),
+                    )
+                    .label("does not match the plugin's schema")
+                    .help(format!(
+                        "see `mltest plugins --schema {}` for its parameters",
+                        check.plugin
+                    )),
                 );
             }
         }
@@ -85,10 +139,17 @@ fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<
     for (pointer, name) in refs {
         if suite.artifact(&name).is_none() {
             errors.push(
-                SuiteError::new(&suite.source, ErrorKind::UnknownArtifact, value_span(&pointer), format!("unknown artifact `{name}`"))
-                    .label("not declared in [artifacts]")
-                    .suggest(&name, suite.artifacts.iter().map(|a| a.name.as_str()))
-                    .help_if_none(|| "declare it under [artifacts], e.g. `name = \"data/file.parquet\"`".to_string()),
+                SuiteError::new(
+                    &suite.source,
+                    ErrorKind::UnknownArtifact,
+                    value_span(&pointer),
+                    format!("unknown artifact `{name}`"),
+                )
+                .label("not declared in [artifacts]")
+                .suggest(&name, suite.artifacts.iter().map(|a| a.name.as_str()))
+                .help_if_none(|| {
+                    "declare it under [artifacts], e.g. `name = \"data/file.parquet\"`".to_string()
+                }),
             );
         }
     }
@@ -96,7 +157,11 @@ fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<
 
 impl SuiteError {
     fn help_if_none(self, help: impl FnOnce() -> String) -> Self {
-        if self.help.is_none() { self.help(help()) } else { self }
+        if self.help.is_none() {
+            self.help(help())
+        } else {
+            self
+        }
     }
 }
 
@@ -131,12 +196,18 @@ fn property_names(schema: &Value) -> Vec<String> {
 
 /// Walks `value` alongside `node` (a schema node of `root`) and collects the
 /// strings whose schema carries the artifact marker, with their JSON pointers.
-fn artifact_refs(root: &Value, node: &Value, value: &Value, pointer: String, out: &mut Vec<(String, String)>) {
+fn artifact_refs(
+    root: &Value,
+    node: &Value,
+    value: &Value,
+    pointer: String,
+    out: &mut Vec<(String, String)>,
+) {
     let Value::Object(node) = node else { return };
-    if let Some(Value::String(reference)) = node.get("$ref") {
-        if let Some(target) = reference.strip_prefix('#').and_then(|p| root.pointer(p)) {
-            artifact_refs(root, target, value, pointer.clone(), out);
-        }
+    if let Some(Value::String(reference)) = node.get("$ref")
+        && let Some(target) = reference.strip_prefix('#').and_then(|p| root.pointer(p))
+    {
+        artifact_refs(root, target, value, pointer.clone(), out);
     }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(Value::Array(branches)) = node.get(key) {
@@ -146,15 +217,18 @@ fn artifact_refs(root: &Value, node: &Value, value: &Value, pointer: String, out
         }
     }
     match value {
-        Value::String(s) if node.get("format").and_then(Value::as_str) == Some(ARTIFACT_FORMAT) => {
-            if !out.iter().any(|(p, _)| *p == pointer) {
-                out.push((pointer, s.clone()));
-            }
+        Value::String(s)
+            if node.get("format").and_then(Value::as_str) == Some(ARTIFACT_FORMAT)
+                && !out.iter().any(|(p, _)| *p == pointer) =>
+        {
+            out.push((pointer, s.clone()));
         }
         Value::Object(map) => {
             let props = node.get("properties").and_then(Value::as_object);
             for (key, child) in map {
-                let child_node = props.and_then(|p| p.get(key)).or_else(|| node.get("additionalProperties"));
+                let child_node = props
+                    .and_then(|p| p.get(key))
+                    .or_else(|| node.get("additionalProperties"));
                 if let Some(child_node) = child_node {
                     artifact_refs(root, child_node, child, format!("{pointer}/{key}"), out);
                 }

@@ -21,7 +21,15 @@ const SUITE_KEYS: &[&str] = &["name", "description"];
 const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
 const ARTIFACT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const PLUGIN_KEYS: &[&str] = &["path", "sha256"];
-const CHECK_KEYS: &[&str] = &["id", "plugin", "severity", "timeout", "memory", "params", "description"];
+const CHECK_KEYS: &[&str] = &[
+    "id",
+    "plugin",
+    "severity",
+    "timeout",
+    "memory",
+    "params",
+    "description",
+];
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -32,31 +40,59 @@ struct Parser<'s> {
 }
 
 pub(super) fn parse(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
-    let source = SuiteSource { name: path.display().to_string(), text: Arc::new(text) };
+    let source = SuiteSource {
+        name: path.display().to_string(),
+        text: Arc::new(text),
+    };
     let text = source.text.clone();
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut parser = Parser { source: &source, dir, errors: Vec::new() };
+    let mut parser = Parser {
+        source: &source,
+        dir,
+        errors: Vec::new(),
+    };
 
     let root = match DeTable::parse(&text) {
         Ok(root) => root,
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
-            let message = e.message().lines().next().unwrap_or("invalid TOML").to_lowercase();
-            let error = SuiteError::new(&source, ErrorKind::Syntax, span, format!("invalid TOML: {message}"))
-                .label("here");
-            return Err(SuiteErrors { path: source.name.clone(), errors: vec![error] });
+            let message = e
+                .message()
+                .lines()
+                .next()
+                .unwrap_or("invalid TOML")
+                .to_lowercase();
+            let error = SuiteError::new(
+                &source,
+                ErrorKind::Syntax,
+                span,
+                format!("invalid TOML: {message}"),
+            )
+            .label("here");
+            return Err(SuiteErrors {
+                path: source.name.clone(),
+                errors: vec![error],
+            });
         }
     };
     let suite = parser.suite(path, root.get_ref());
     if parser.errors.is_empty() {
         Ok(suite)
     } else {
-        Err(SuiteErrors { path: source.name.clone(), errors: parser.errors })
+        Err(SuiteErrors {
+            path: source.name.clone(),
+            errors: parser.errors,
+        })
     }
 }
 
 impl Parser<'_> {
-    fn new_error(&self, kind: ErrorKind, span: Range<usize>, message: impl Into<String>) -> SuiteError {
+    fn new_error(
+        &self,
+        kind: ErrorKind,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> SuiteError {
         SuiteError::new(self.source, kind, span, message)
     }
 
@@ -69,9 +105,14 @@ impl Parser<'_> {
         for (key, _) in table.iter() {
             let name: &str = key.get_ref();
             if !allowed.contains(&name) {
-                let e = SuiteError::new(self.source, ErrorKind::UnknownKey, key.span(), format!("unknown key `{name}` in {context}"))
-                    .label("not a known key")
-                    .suggest(name, allowed.iter().copied());
+                let e = SuiteError::new(
+                    self.source,
+                    ErrorKind::UnknownKey,
+                    key.span(),
+                    format!("unknown key `{name}` in {context}"),
+                )
+                .label("not a known key")
+                .suggest(name, allowed.iter().copied());
                 let e = if e.help.is_none() {
                     e.help(format!("expected one of: {}", allowed.join(", ")))
                 } else {
@@ -86,7 +127,11 @@ impl Parser<'_> {
         match value.get_ref() {
             DeValue::Table(t) => Some(t),
             _ => {
-                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("{what} must be a table")));
+                self.report(self.new_error(
+                    ErrorKind::InvalidValue,
+                    value.span(),
+                    format!("{what} must be a table"),
+                ));
                 None
             }
         }
@@ -96,8 +141,14 @@ impl Parser<'_> {
         match value.get_ref().as_str() {
             Some(s) => Some(s.to_string()),
             None => {
-                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("{what} must be a string"))
-                    .label(format!("found {}", kind_name(value.get_ref()))));
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        value.span(),
+                        format!("{what} must be a string"),
+                    )
+                    .label(format!("found {}", kind_name(value.get_ref()))),
+                );
                 None
             }
         }
@@ -110,7 +161,10 @@ impl Parser<'_> {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "suite".into());
-        let mut defaults = Limits { timeout: DEFAULT_TIMEOUT, memory_bytes: DEFAULT_MEMORY_BYTES };
+        let mut defaults = Limits {
+            timeout: DEFAULT_TIMEOUT,
+            memory_bytes: DEFAULT_MEMORY_BYTES,
+        };
         let mut default_severity = Severity::Error;
         let mut artifacts = Vec::new();
         let mut plugins = Vec::new();
@@ -150,21 +204,42 @@ impl Parser<'_> {
             Some((_, DeValue::Array(items))) => {
                 let mut seen = BTreeSet::new();
                 for (index, item) in items.iter().enumerate() {
-                    if let Some(check) = self.check(index, item, &defaults, default_severity, &mut seen) {
+                    if let Some(check) =
+                        self.check(index, item, &defaults, default_severity, &mut seen)
+                    {
                         checks.push(check);
                     }
                 }
             }
             Some((span, _)) => {
-                self.report(self.new_error(ErrorKind::InvalidValue, span, "`check` must be an array of tables")
-                    .help("declare each check as a `[[check]]` table"));
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        span,
+                        "`check` must be an array of tables",
+                    )
+                    .help("declare each check as a `[[check]]` table"),
+                );
             }
             None => {
-                self.report(self.new_error(ErrorKind::InvalidValue, 0..0, "the suite declares no checks")
-                    .help("add a `[[check]]` table with an `id` and a `plugin`"));
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        0..0,
+                        "the suite declares no checks",
+                    )
+                    .help("add a `[[check]]` table with an `id` and a `plugin`"),
+                );
             }
         }
-        Suite { name, path: path.to_path_buf(), source: self.source.clone(), artifacts, plugins, checks }
+        Suite {
+            name,
+            path: path.to_path_buf(),
+            source: self.source.clone(),
+            artifacts,
+            plugins,
+            checks,
+        }
     }
 
     fn artifact(&mut self, name: &str, value: &Value<'_>) -> Option<ArtifactSpec> {
@@ -181,8 +256,14 @@ impl Parser<'_> {
                 (path, get(t, "format"), get(t, "delimiter"))
             }
             other => {
-                self.report(self.new_error(ErrorKind::InvalidValue, span, format!("artifact `{name}` must be a path or a table"))
-                    .label(format!("found {}", kind_name(other))));
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        span,
+                        format!("artifact `{name}` must be a path or a table"),
+                    )
+                    .label(format!("found {}", kind_name(other))),
+                );
                 return None;
             }
         };
@@ -194,8 +275,14 @@ impl Parser<'_> {
                 match Format::from_name(&f) {
                     Some(format) => format,
                     None => {
-                        self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("unknown format `{f}`"))
-                            .suggest(&f, Format::NAMES.iter().copied()));
+                        self.report(
+                            self.new_error(
+                                ErrorKind::InvalidValue,
+                                v.span(),
+                                format!("unknown format `{f}`"),
+                            )
+                            .suggest(&f, Format::NAMES.iter().copied()),
+                        );
                         return None;
                     }
                 }
@@ -203,16 +290,34 @@ impl Parser<'_> {
             None => match Format::detect(&path) {
                 Some(format) => format,
                 None => {
-                    self.report(self.new_error(ErrorKind::InvalidValue, path_value.span(), format!("cannot tell the format of `{raw}` from its name"))
-                        .help(format!("set `format` to one of: {}", Format::NAMES.join(", "))));
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            path_value.span(),
+                            format!("cannot tell the format of `{raw}` from its name"),
+                        )
+                        .help(format!(
+                            "set `format` to one of: {}",
+                            Format::NAMES.join(", ")
+                        )),
+                    );
                     return None;
                 }
             },
         };
         if !path.exists() {
-            self.report(self.new_error(ErrorKind::MissingFile, path_value.span(), format!("artifact `{name}`: no such file `{raw}`"))
+            self.report(
+                self.new_error(
+                    ErrorKind::MissingFile,
+                    path_value.span(),
+                    format!("artifact `{name}`: no such file `{raw}`"),
+                )
                 .label("not found")
-                .help(format!("paths are relative to the suite file's folder ({})", display_dir(&self.dir))));
+                .help(format!(
+                    "paths are relative to the suite file's folder ({})",
+                    display_dir(&self.dir)
+                )),
+            );
             return None;
         }
         let mut delim = if raw.ends_with(".tsv") { b'\t' } else { b',' };
@@ -221,12 +326,22 @@ impl Parser<'_> {
             match d.as_bytes() {
                 [b] => delim = *b,
                 _ => {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "delimiter must be a single ASCII character"));
+                    self.report(self.new_error(
+                        ErrorKind::InvalidValue,
+                        v.span(),
+                        "delimiter must be a single ASCII character",
+                    ));
                     return None;
                 }
             }
         }
-        Some(ArtifactSpec { name: name.to_string(), path, format, delimiter: delim, span })
+        Some(ArtifactSpec {
+            name: name.to_string(),
+            path,
+            format,
+            delimiter: delim,
+            span,
+        })
     }
 
     fn plugin(&mut self, name: &str, value: &Value<'_>) -> Option<PluginSpec> {
@@ -240,23 +355,41 @@ impl Parser<'_> {
         let raw = self.string(path_value, "plugin path")?;
         let path = self.dir.join(&raw);
         if !path.is_file() {
-            self.report(self.new_error(ErrorKind::MissingFile, path_value.span(), format!("plugin `{name}`: no such file `{raw}`"))
-                .label("not found"));
+            self.report(
+                self.new_error(
+                    ErrorKind::MissingFile,
+                    path_value.span(),
+                    format!("plugin `{name}`: no such file `{raw}`"),
+                )
+                .label("not found"),
+            );
             return None;
         }
         let sha256 = match get(table, "sha256") {
             Some(v) => {
                 let digest = self.string(v, "sha256")?.to_ascii_lowercase();
-                let digest = digest.strip_prefix("sha256:").unwrap_or(&digest).to_string();
+                let digest = digest
+                    .strip_prefix("sha256:")
+                    .unwrap_or(&digest)
+                    .to_string();
                 if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "sha256 must be 64 hex digits"));
+                    self.report(self.new_error(
+                        ErrorKind::InvalidValue,
+                        v.span(),
+                        "sha256 must be 64 hex digits",
+                    ));
                     return None;
                 }
                 Some(digest)
             }
             None => None,
         };
-        Some(PluginSpec { name: name.to_string(), path, sha256, span: value.span() })
+        Some(PluginSpec {
+            name: name.to_string(),
+            path,
+            sha256,
+            span: value.span(),
+        })
     }
 
     fn check(
@@ -270,22 +403,46 @@ impl Parser<'_> {
         let table = self.table(value, "a `[[check]]` entry")?;
         self.known_keys(table, CHECK_KEYS, "[[check]]");
         let Some(plugin_value) = get(table, "plugin") else {
-            self.report(self.new_error(ErrorKind::InvalidValue, value.span(), "check has no `plugin`")
-                .help("name a built-in plugin (see `mltest plugins`) or one declared under [plugins]"));
+            self.report(
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    value.span(),
+                    "check has no `plugin`",
+                )
+                .help(
+                    "name a built-in plugin (see `mltest plugins`) or one declared under [plugins]",
+                ),
+            );
             return None;
         };
         let plugin = self.string(plugin_value, "plugin")?;
         let id = match get(table, "id") {
             Some(v) => {
                 let id = self.string(v, "id")?;
-                if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("invalid check id `{id}`"))
-                        .help("use letters, digits, `_`, `-` and `.` only"));
+                if id.is_empty()
+                    || !id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                {
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            format!("invalid check id `{id}`"),
+                        )
+                        .help("use letters, digits, `_`, `-` and `.` only"),
+                    );
                     return None;
                 }
                 if !seen.insert(id.clone()) {
-                    self.report(self.new_error(ErrorKind::DuplicateId, v.span(), format!("duplicate check id `{id}`"))
-                        .help("check ids name JUnit test suites and must be unique"));
+                    self.report(
+                        self.new_error(
+                            ErrorKind::DuplicateId,
+                            v.span(),
+                            format!("duplicate check id `{id}`"),
+                        )
+                        .help("check ids name JUnit test suites and must be unique"),
+                    );
                     return None;
                 }
                 id
@@ -308,14 +465,28 @@ impl Parser<'_> {
             Some(v) => match v.get_ref() {
                 DeValue::Table(_) => to_json(v.get_ref()),
                 other => {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "`params` must be a table")
-                        .label(format!("found {}", kind_name(other))));
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            "`params` must be a table",
+                        )
+                        .label(format!("found {}", kind_name(other))),
+                    );
                     return None;
                 }
             },
             None => serde_json::Value::Object(Default::default()),
         };
-        Some(CheckSpec { id, plugin, severity, limits, params, index, plugin_span: plugin_value.span() })
+        Some(CheckSpec {
+            id,
+            plugin,
+            severity,
+            limits,
+            params,
+            index,
+            plugin_span: plugin_value.span(),
+        })
     }
 
     fn limits(&mut self, table: &DeTable<'_>, base: &Limits) -> Limits {
@@ -326,8 +497,14 @@ impl Parser<'_> {
             match humantime::parse_duration(&text) {
                 Ok(d) if d > Duration::ZERO => limits.timeout = d,
                 _ => {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("invalid timeout `{text}`"))
-                        .help("write a positive duration such as \"30s\", \"500ms\" or \"2m\""));
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            format!("invalid timeout `{text}`"),
+                        )
+                        .help("write a positive duration such as \"30s\", \"500ms\" or \"2m\""),
+                    );
                 }
             }
         }
@@ -337,8 +514,14 @@ impl Parser<'_> {
             match text.parse::<bytesize::ByteSize>() {
                 Ok(size) if size.as_u64() >= 1 << 20 => limits.memory_bytes = size.as_u64(),
                 _ => {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("invalid memory limit `{text}`"))
-                        .help("write a size of at least 1 MiB, such as \"256MiB\" or \"1GiB\""));
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            format!("invalid memory limit `{text}`"),
+                        )
+                        .help("write a size of at least 1 MiB, such as \"256MiB\" or \"1GiB\""),
+                    );
                 }
             }
         }
@@ -360,7 +543,10 @@ impl Parser<'_> {
 }
 
 pub(super) fn get<'a, 'i>(table: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
-    table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
 }
 
 fn kind_name(value: &DeValue<'_>) -> &'static str {
@@ -376,7 +562,11 @@ fn kind_name(value: &DeValue<'_>) -> &'static str {
 }
 
 fn display_dir(dir: &Path) -> String {
-    if dir.as_os_str().is_empty() { ".".into() } else { dir.display().to_string() }
+    if dir.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        dir.display().to_string()
+    }
 }
 
 /// TOML → JSON for plugin parameters. Datetimes become RFC 3339 strings.
@@ -403,23 +593,31 @@ pub(super) fn to_json(value: &DeValue<'_>) -> serde_json::Value {
         DeValue::Datetime(d) => J::String(d.to_string()),
         DeValue::Array(items) => J::Array(items.iter().map(|v| to_json(v.get_ref())).collect()),
         DeValue::Table(t) => J::Object(
-            t.iter().map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref()))).collect(),
+            t.iter()
+                .map(|(k, v)| (k.get_ref().to_string(), to_json(v.get_ref())))
+                .collect(),
         ),
     }
 }
 
-/// The span of the value at a JSON pointer inside check `index`'s params,
-/// and of its key when the last segment names one.
-pub(super) fn params_span(text: &str, index: usize, pointer: &str) -> Option<(Range<usize>, Option<Range<usize>>)> {
-    let root = DeTable::parse(text).ok()?;
-    let DeValue::Array(checks) = get(root.get_ref(), "check")?.get_ref() else { return None };
-    let check = checks.iter().nth(index)?;
-    let DeValue::Table(check) = check.get_ref() else { return None };
+/// Walks check `index`'s params along a JSON pointer; returns the value there
+/// and, when the last segment names a table key, that key's span.
+fn params_node<'a, 'i>(
+    root: &'a DeTable<'i>,
+    index: usize,
+    pointer: &str,
+) -> Option<(&'a Value<'i>, Option<Range<usize>>)> {
+    let DeValue::Array(checks) = get(root, "check")?.get_ref() else {
+        return None;
+    };
+    let DeValue::Table(check) = checks.get(index)?.get_ref() else {
+        return None;
+    };
     let mut current = get(check, "params")?;
     let mut key_span = None;
     for segment in pointer.split('/').skip(1).filter(|s| !s.is_empty()) {
         let segment = segment.replace("~1", "/").replace("~0", "~");
-        let next = match current.get_ref() {
+        current = match current.get_ref() {
             DeValue::Table(t) => {
                 let (k, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == segment)?;
                 key_span = Some(k.span());
@@ -427,28 +625,28 @@ pub(super) fn params_span(text: &str, index: usize, pointer: &str) -> Option<(Ra
             }
             DeValue::Array(items) => {
                 key_span = None;
-                items.iter().nth(segment.parse().ok()?)?
+                items.get(segment.parse::<usize>().ok()?)?
             }
             _ => return None,
         };
-        current = next;
     }
-    Some((current.span(), key_span))
+    Some((current, key_span))
 }
 
-/// The span of key `key` directly inside the table at `pointer` of check `index`'s params.
-pub(super) fn params_key_span(text: &str, index: usize, pointer: &str, key: &str) -> Option<Range<usize>> {
+/// The span of the value at a JSON pointer inside check `index`'s params.
+pub(super) fn params_span(text: &str, index: usize, pointer: &str) -> Option<Range<usize>> {
     let root = DeTable::parse(text).ok()?;
-    let DeValue::Array(checks) = get(root.get_ref(), "check")?.get_ref() else { return None };
-    let DeValue::Table(check) = checks.iter().nth(index)?.get_ref() else { return None };
-    let mut current = get(check, "params")?;
-    for segment in pointer.split('/').skip(1).filter(|s| !s.is_empty()) {
-        current = match current.get_ref() {
-            DeValue::Table(t) => get(t, segment)?,
-            DeValue::Array(items) => items.iter().nth(segment.parse().ok()?)?,
-            _ => return None,
-        };
-    }
-    let DeValue::Table(t) = current.get_ref() else { return None };
-    t.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(k, _)| k.span())
+    params_node(root.get_ref(), index, pointer).map(|(value, _)| value.span())
+}
+
+/// The span of key `key` in the table at `pointer` of check `index`'s params.
+pub(super) fn params_key_span(
+    text: &str,
+    index: usize,
+    pointer: &str,
+    key: &str,
+) -> Option<Range<usize>> {
+    let root = DeTable::parse(text).ok()?;
+    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+    params_node(root.get_ref(), index, &child).and_then(|(_, key_span)| key_span)
 }

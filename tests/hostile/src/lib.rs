@@ -52,18 +52,29 @@ impl Check for Hostile {
             }
             Behavior::Panic => panic!("hostile plugin panicked on purpose"),
             Behavior::OpenFile => match std::fs::read_to_string("/etc/passwd") {
-                Ok(text) => Ok(vec![Finding::fail("escape", format!("read {} bytes of /etc/passwd", text.len()))]),
+                Ok(text) => Ok(vec![Finding::fail(
+                    "escape",
+                    format!("read {} bytes of /etc/passwd", text.len()),
+                )]),
                 Err(e) => bail!("could not open /etc/passwd: {e}"),
             },
             Behavior::Env => {
                 let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
-                Ok(vec![Finding::check("env", vars.is_empty(), format!("saw {} environment variables: {vars:?}", vars.len()))])
+                Ok(vec![Finding::check(
+                    "env",
+                    vars.is_empty(),
+                    format!("saw {} environment variables: {vars:?}", vars.len()),
+                )])
             }
             Behavior::Chatty => {
                 println!("hello from stdout");
                 eprintln!("hello from stderr");
                 mltest_sdk::log::info("hello from the log");
-                Ok(vec![Finding::pass("chatty", "said hello")])
+                // Text no XML file may hold raw: the JUnit writer must cope.
+                Ok(vec![Finding::fail(
+                    "chatty",
+                    "said \u{1b}[31mhello\u{1b}[0m ]]> and \u{0}\u{7}",
+                )])
             }
         }
     }
