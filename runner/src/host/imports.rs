@@ -128,7 +128,14 @@ impl artifacts::HostTable for CheckState {
     ) -> Fallible<Resource<ColumnHandle>> {
         let table = self.table.get(&this)?.table.clone();
         match table.column(&name) {
-            Ok(array) => Ok(Ok(self.table.push(ColumnHandle { name, array })?)),
+            Ok(array) => {
+                let source = table.path().display().to_string();
+                Ok(Ok(self.table.push(ColumnHandle {
+                    name,
+                    array,
+                    source,
+                })?))
+            }
             Err(e) => Ok(Err(e.to_string())),
         }
     }
@@ -160,19 +167,18 @@ impl artifacts::HostColumn for CheckState {
     ) -> Fallible<Vec<Option<f64>>> {
         let column = self.table.get(&this)?;
         let Some(window) = window(&column.array, offset, len) else {
-            return Ok(Err(format!(
-                "window {offset}+{len} is outside the column's {} rows",
+            return Ok(Err(column.error(format!(
+                "window {offset}+{len} is outside its {} rows",
                 column.array.len()
-            )));
+            ))));
         };
         Ok(match k::numeric_view(window.as_ref()) {
             Ok(Some(values)) => Ok(values.iter().collect()),
-            Ok(None) => Err(format!(
-                "column `{}` of type {} has no numeric view",
-                column.name,
+            Ok(None) => Err(column.error(format!(
+                "type {} has no numeric view",
                 column.array.data_type()
-            )),
-            Err(e) => Err(e.to_string()),
+            ))),
+            Err(e) => Err(column.error(e)),
         })
     }
 
@@ -184,10 +190,10 @@ impl artifacts::HostColumn for CheckState {
     ) -> Fallible<Vec<Option<String>>> {
         let column = self.table.get(&this)?;
         let Some(window) = window(&column.array, offset, len) else {
-            return Ok(Err(format!(
-                "window {offset}+{len} is outside the column's {} rows",
+            return Ok(Err(column.error(format!(
+                "window {offset}+{len} is outside its {} rows",
                 column.array.len()
-            )));
+            ))));
         };
         Ok(match arrow::compute::cast(&window, &ArrowType::Utf8) {
             Ok(text) => Ok(text
@@ -195,7 +201,7 @@ impl artifacts::HostColumn for CheckState {
                 .iter()
                 .map(|v| v.map(str::to_string))
                 .collect()),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(column.error(e)),
         })
     }
 
@@ -228,7 +234,8 @@ fn counts(pairs: Vec<(String, u64)>) -> Vec<kernels::ValueCount> {
 
 impl kernels::Host for CheckState {
     fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<kernels::ColumnStats> {
-        Ok(k::summarize(column(self, &col)?.array.as_ref())
+        let col = column(self, &col)?;
+        Ok(k::summarize(col.array.as_ref())
             .map(|s| kernels::ColumnStats {
                 count: s.count,
                 nulls: s.nulls,
@@ -239,7 +246,7 @@ impl kernels::Host for CheckState {
                 mean: s.mean,
                 distinct: s.distinct,
             })
-            .map_err(|e| e.to_string()))
+            .map_err(|e| col.error(e)))
     }
 
     fn count_values(
@@ -247,15 +254,14 @@ impl kernels::Host for CheckState {
         col: Resource<ColumnHandle>,
         limit: u32,
     ) -> Fallible<kernels::ValueCounts> {
-        Ok(
-            k::value_counts(column(self, &col)?.array.as_ref(), limit as usize)
-                .map(|c| kernels::ValueCounts {
-                    top: counts(c.top),
-                    distinct: c.distinct,
-                    nulls: c.nulls,
-                })
-                .map_err(|e| e.to_string()),
-        )
+        let col = column(self, &col)?;
+        Ok(k::value_counts(col.array.as_ref(), limit as usize)
+            .map(|c| kernels::ValueCounts {
+                top: counts(c.top),
+                distinct: c.distinct,
+                nulls: c.nulls,
+            })
+            .map_err(|e| col.error(e)))
     }
 
     fn find_unseen(
@@ -273,15 +279,13 @@ impl kernels::Host for CheckState {
                     distinct: u.distinct,
                     examples: counts(u.examples),
                 })
-                .map_err(|e| e.to_string()),
+                .map_err(|e| current.error(e)),
         )
     }
 
     fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
-        Ok(
-            k::count_outside(column(self, &col)?.array.as_ref(), low, high)
-                .map_err(|e| e.to_string()),
-        )
+        let col = column(self, &col)?;
+        Ok(k::count_outside(col.array.as_ref(), low, high).map_err(|e| col.error(e)))
     }
 }
 

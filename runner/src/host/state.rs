@@ -22,6 +22,15 @@ pub struct TableHandle {
 pub struct ColumnHandle {
     pub name: String,
     pub array: ArrayRef,
+    /// The file it came from, for error messages.
+    pub source: String,
+}
+
+impl ColumnHandle {
+    /// An error about this column, naming its file and the column.
+    pub fn error(&self, e: impl std::fmt::Display) -> String {
+        format!("{}: column `{}`: {e}", self.source, self.name)
+    }
 }
 
 pub struct CheckState {

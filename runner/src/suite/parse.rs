@@ -441,6 +441,7 @@ impl Parser<'_> {
                             v.span(),
                             format!("duplicate check id `{id}`"),
                         )
+                        .label("already used by an earlier check")
                         .help("check ids name JUnit test suites and must be unique"),
                     );
                     return None;
