@@ -19,8 +19,12 @@ fn hostile_suite(scratch: &Scratch, pin: Option<&str>) -> String {
         ("open-file", "open-file", ""),
         ("env", "env", ""),
         ("chatty", "chatty", ""),
+        ("numeric-read", "numeric-read", ""),
     ] {
         suite.push_str(&format!("\n[[check]]\nid = \"{id}\"\nplugin = \"hostile\"\n{limits}[check.params]\nbehavior = \"{behavior}\"\n"));
+        if behavior == "numeric-read" {
+            suite.push_str("table = \"serving\"\ncolumn = \"employment_type\"\n");
+        }
     }
     suite
 }
@@ -62,6 +66,16 @@ fn each_misbehaviour_is_contained_and_reported() {
     assert_eq!(kind, "plugin");
     assert!(message.contains("could not open /etc/passwd"), "{message}");
 
+    // A kernel refusing the data names the file and the column.
+    let (kind, message) = error("numeric-read");
+    assert_eq!(kind, "plugin");
+    assert!(
+        message.contains("serving.csv")
+            && message.contains("column `employment_type`")
+            && message.contains("no numeric view"),
+        "{message}"
+    );
+
     // No environment reaches the sandbox, even though the runner has one.
     assert_eq!(finding(check(&report, "env"), "env")["outcome"], "pass");
 
@@ -77,7 +91,7 @@ fn each_misbehaviour_is_contained_and_reported() {
 
     // Control characters and `]]>` from a plugin cannot break the XML.
     let junit = scratch.validate_junit("report.xml");
-    assert_eq!(junit["errors"], 4);
+    assert_eq!(junit["errors"], 5);
     let xml = scratch.read("report.xml");
     assert!(xml.contains("hello from stderr") && xml.contains("hello from stdout"));
     assert!(!xml.contains('\u{1b}'));

@@ -651,3 +651,153 @@ pub(super) fn params_key_span(
     let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
     params_node(root.get_ref(), index, &child).and_then(|(_, key_span)| key_span)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn suite_in(dir: &Path, text: &str) -> Result<Suite, SuiteErrors> {
+        for file in ["train.parquet", "serving.tsv", "m.json", "p.wasm"] {
+            std::fs::write(dir.join(file), b"").unwrap();
+        }
+        std::fs::create_dir_all(dir.join("model")).unwrap();
+        std::fs::write(dir.join("model/MLmodel"), b"").unwrap();
+        parse(&dir.join("mltest.toml"), text.to_string())
+    }
+
+    #[test]
+    fn resolves_artifacts_limits_and_params() {
+        let dir = tempfile::tempdir().unwrap();
+        let suite = suite_in(
+            dir.path(),
+            r#"
+[defaults]
+timeout = "5s"
+severity = "warn"
+[artifacts]
+training = "train.parquet"
+serving = "serving.tsv"
+model = "model"
+metrics = { path = "m.json" }
+[plugins.custom]
+path = "p.wasm"
+sha256 = "sha256:ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+[[check]]
+id = "a"
+plugin = "schema"
+memory = "64MiB"
+[check.params]
+n = 0x10
+x = 1_000.5
+when = 2026-11-21T00:00:00Z
+list = [1, "two"]
+[[check]]
+id = "b"
+plugin = "custom"
+severity = "error"
+timeout = "250ms"
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            suite.name,
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let formats: Vec<(&str, Format, u8)> = suite
+            .artifacts
+            .iter()
+            .map(|a| (a.name.as_str(), a.format, a.delimiter))
+            .collect();
+        assert!(formats.contains(&("serving", Format::Csv, b'\t')));
+        assert!(formats.contains(&("model", Format::Mlmodel, b',')));
+        assert!(formats.contains(&("metrics", Format::Json, b',')));
+        assert_eq!(suite.plugins[0].sha256.as_deref().unwrap().len(), 64);
+        assert!(
+            suite.plugins[0]
+                .sha256
+                .as_deref()
+                .unwrap()
+                .starts_with("abcdef")
+        );
+
+        let (a, b) = (&suite.checks[0], &suite.checks[1]);
+        assert_eq!(
+            (a.severity, a.limits.timeout, a.limits.memory_bytes),
+            (Severity::Warn, Duration::from_secs(5), 64 << 20)
+        );
+        assert_eq!(
+            (b.severity, b.limits.timeout, b.limits.memory_bytes),
+            (
+                Severity::Error,
+                Duration::from_millis(250),
+                DEFAULT_MEMORY_BYTES
+            )
+        );
+        assert_eq!(
+            a.params,
+            serde_json::json!({"n": 16, "x": 1000.5, "when": "2026-11-21T00:00:00Z", "list": [1, "two"]})
+        );
+        assert_eq!(b.params, serde_json::json!({}));
+    }
+
+    #[test]
+    fn collects_every_mistake_with_its_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let errors = suite_in(
+            dir.path(),
+            r#"
+[artifacts]
+serving = "missing.csv"
+weird = "file.xyz"
+[plugins.bad]
+path = "p.wasm"
+sha256 = "nothex"
+[[check]]
+id = "has space"
+plugin = "schema"
+[[check]]
+plugin = "schema"
+[[check]]
+id = "x"
+plugin = "schema"
+memory = "1KiB"
+params = 3
+"#,
+        )
+        .unwrap_err();
+        let codes: Vec<&str> = errors.errors.iter().map(|e| e.kind.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "mltest::suite::missing_file",
+                "mltest::suite::invalid_value", // format of file.xyz
+                "mltest::suite::invalid_value", // sha256
+                "mltest::suite::invalid_value", // id with a space
+                "mltest::suite::invalid_value", // no id
+                "mltest::suite::invalid_value", // memory below 1 MiB
+                "mltest::suite::invalid_value", // params not a table
+            ]
+        );
+        let text = errors
+            .errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            text.contains("missing.csv") && text.contains("file.xyz") && text.contains("has space"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn spans_point_into_params() {
+        let text =
+            "[[check]]\nid = \"a\"\nplugin = \"p\"\n[check.params]\nouter = { inner = [1, 22] }\n";
+        let span = params_span(text, 0, "/outer/inner/1").unwrap();
+        assert_eq!(&text[span], "22");
+        let key = params_key_span(text, 0, "/outer", "inner").unwrap();
+        assert_eq!(&text[key], "inner");
+        assert!(params_span(text, 1, "/outer").is_none());
+    }
+}

@@ -9,6 +9,11 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct Params {
     behavior: Behavior,
+    /// For `numeric-read`: the table and column to read as numbers.
+    #[serde(default)]
+    table: Option<mltest_sdk::ArtifactName>,
+    #[serde(default)]
+    column: Option<String>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -26,6 +31,9 @@ pub enum Behavior {
     Env,
     /// Writes to stdout and stderr, then passes: both must be captured.
     Chatty,
+    /// Reads a column as numbers: on a text column the host's error must
+    /// name the file and the column.
+    NumericRead,
 }
 
 struct Hostile;
@@ -64,6 +72,17 @@ impl Check for Hostile {
                     "env",
                     vars.is_empty(),
                     format!("saw {} environment variables: {vars:?}", vars.len()),
+                )])
+            }
+            Behavior::NumericRead => {
+                let (Some(table), Some(column)) = (params.table, params.column) else {
+                    bail!("numeric-read needs `table` and `column`");
+                };
+                let column = mltest_sdk::artifacts::table(&table)?.column(&column)?;
+                let values = column.read_f64(0, 10)?;
+                Ok(vec![Finding::pass(
+                    "read",
+                    format!("read {} values", values.len()),
                 )])
             }
             Behavior::Chatty => {
