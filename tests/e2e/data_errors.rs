@@ -115,16 +115,15 @@ fn mistyped_and_non_finite_values_are_findings_with_the_column() {
     let scratch = Scratch::credit_risk();
     let text = scratch.read("data/serving.csv");
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut set = |row: usize, column: usize, value: &str| {
+        let mut cells: Vec<&str> = lines[row].split(',').collect();
+        cells[column] = value;
+        lines[row] = cells.join(",");
+    };
     // Row 1: a text age; row 2: an infinite income; row 3: a NaN debt ratio.
-    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
-    cells[1] = "forty".into();
-    lines[1] = cells.join(",");
-    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
-    cells[2] = "inf".into();
-    lines[2] = cells.join(",");
-    let mut cells: Vec<String> = lines[3].split(',').map(str::to_string).collect();
-    cells[7] = "NaN".into();
-    lines[3] = cells.join(",");
+    set(1, 1, "forty");
+    set(2, 2, "inf");
+    set(3, 7, "NaN");
     scratch.write("data/mistyped.csv", lines.join("\n") + "\n");
     let suite = scratch.read("mltest.toml").replace(
         "serving = \"data/serving.csv\"",

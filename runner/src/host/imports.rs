@@ -9,6 +9,21 @@ use wasmtime::component::Resource;
 
 use super::bindings::mltest::plugin::{artifacts, kernels, log, types};
 use super::state::{CheckState, ColumnHandle, TableHandle};
+
+impl ColumnHandle {
+    /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
+    fn window(&self, offset: u64, len: u32) -> Result<arrow::array::ArrayRef, String> {
+        let rows = self.array.len();
+        let offset = usize::try_from(offset)
+            .ok()
+            .filter(|o| *o <= rows)
+            .ok_or_else(|| {
+                self.error(format!("window {offset}+{len} is outside its {rows} rows"))
+            })?;
+        let len = (len.min(MAX_WINDOW) as usize).min(rows - offset);
+        Ok(self.array.slice(offset, len))
+    }
+}
 use crate::catalog::{self, DataError};
 use crate::kernels as k;
 
@@ -166,11 +181,9 @@ impl artifacts::HostColumn for CheckState {
         len: u32,
     ) -> Fallible<Vec<Option<f64>>> {
         let column = self.table.get(&this)?;
-        let Some(window) = window(&column.array, offset, len) else {
-            return Ok(Err(column.error(format!(
-                "window {offset}+{len} is outside its {} rows",
-                column.array.len()
-            ))));
+        let window = match column.window(offset, len) {
+            Ok(window) => window,
+            Err(e) => return Ok(Err(e)),
         };
         Ok(match k::numeric_view(window.as_ref()) {
             Ok(Some(values)) => Ok(values.iter().collect()),
@@ -189,11 +202,9 @@ impl artifacts::HostColumn for CheckState {
         len: u32,
     ) -> Fallible<Vec<Option<String>>> {
         let column = self.table.get(&this)?;
-        let Some(window) = window(&column.array, offset, len) else {
-            return Ok(Err(column.error(format!(
-                "window {offset}+{len} is outside its {} rows",
-                column.array.len()
-            ))));
+        let window = match column.window(offset, len) {
+            Ok(window) => window,
+            Err(e) => return Ok(Err(e)),
         };
         Ok(match arrow::compute::cast(&window, &ArrowType::Utf8) {
             Ok(text) => Ok(text
@@ -209,13 +220,6 @@ impl artifacts::HostColumn for CheckState {
         self.table.delete(this)?;
         Ok(())
     }
-}
-
-/// A slice of at most [`MAX_WINDOW`] values, or `None` past the end.
-fn window(array: &arrow::array::ArrayRef, offset: u64, len: u32) -> Option<arrow::array::ArrayRef> {
-    let offset = usize::try_from(offset).ok().filter(|o| *o <= array.len())?;
-    let len = (len.min(MAX_WINDOW) as usize).min(array.len() - offset);
-    Some(array.slice(offset, len))
 }
 
 fn column<'a>(
