@@ -233,3 +233,35 @@ fn second_run_loads_compiled_plugins_from_the_cache() {
         );
     }
 }
+
+#[test]
+fn arrow_ipc_serving_table_reads_like_the_csv() {
+    let scratch = Scratch::credit_risk();
+    let (_, csv) = scratch.run_suite("mltest.toml", &["--only", "schema"]);
+    let suite = scratch
+        .read("mltest.toml")
+        .replace("data/serving.csv", "data/serving.arrow");
+    scratch.write("arrow.toml", suite);
+    let (run, arrow) = scratch.run_suite("arrow.toml", &["--only", "schema"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    let summary = |report: &serde_json::Value| -> Vec<(String, String, String)> {
+        check(report, "schema")["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["name"].to_string(),
+                    f["outcome"].to_string(),
+                    f["observed"].to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        summary(&arrow),
+        summary(&csv),
+        "same data, same findings, whatever the format"
+    );
+    assert!(summary(&arrow).len() > 30);
+}
