@@ -79,7 +79,13 @@ impl Table {
                 }
                 (schema, rows)
             }
-            Format::Json | Format::Mlmodel => unreachable!("catalog only opens table formats"),
+            Format::Json | Format::Mlmodel => {
+                return Err(DataError::WrongKind {
+                    name: spec.name.clone(),
+                    actual: "document",
+                    wanted: "table",
+                });
+            }
         };
         if num_rows == 0 || schema.fields().is_empty() {
             return Err(DataError::Empty { path: path.clone() });
@@ -165,7 +171,8 @@ impl Table {
                     .collect::<Result<_, _>>()
                     .map_err(|e| bad(arrow_message(&e)))?
             }
-            Format::Json | Format::Mlmodel => unreachable!("catalog only opens table formats"),
+            // `open` refuses these, so no table of this format exists.
+            Format::Json | Format::Mlmodel => Vec::new(),
         };
         let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
         let array = match arrays.as_slice() {

@@ -83,36 +83,56 @@ fn run_check(
     };
     let Some(plugin) = plugin else {
         result.error = Some(ErrorKind::Internal);
-        result.findings.push(FindingResult::check_error(format!(
-            "plugin `{}` is not loaded",
-            check.plugin
-        )));
+        result.findings.push(FindingResult::check_error(
+            ErrorKind::Internal,
+            format!("plugin `{}` is not loaded", check.plugin),
+        ));
         return result.finish();
     };
     result.plugin_version = plugin.version.clone();
     result.plugin_digest = plugin.digest.clone();
 
-    let execution = host.execute(plugin, catalog, &check.params, &check.limits);
-    result.instantiate_us = execution.instantiate.as_micros() as u64;
-    result.logs = execution.logs;
-    result.stdout = execution.stdout;
-    result.stderr = execution.stderr;
-    match execution.outcome {
+    // The host never panics on purpose; if an edge case in a dependency
+    // does, it costs this check (an internal error), not the run.
+    let execution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        host.execute(plugin, catalog, &check.params, &check.limits)
+    }));
+    let outcome = match execution {
+        Ok(execution) => {
+            result.instantiate_us = execution.instantiate.as_micros() as u64;
+            result.logs = execution.logs;
+            result.stdout = execution.stdout;
+            result.stderr = execution.stderr;
+            execution.outcome.map_err(|failure| {
+                let kind = match failure {
+                    Failure::Plugin(_) => ErrorKind::Plugin,
+                    Failure::Timeout(_) => ErrorKind::Timeout,
+                    Failure::Memory(_) => ErrorKind::Memory,
+                    Failure::Trap(_) => ErrorKind::Trap,
+                    Failure::Internal(_) => ErrorKind::Internal,
+                };
+                (kind, failure.to_string())
+            })
+        }
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err((
+                ErrorKind::Internal,
+                format!("internal error in the runner: {message}"),
+            ))
+        }
+    };
+    match outcome {
         Ok(findings) => result.findings = findings.into_iter().map(FindingResult::from).collect(),
-        Err(failure) => {
-            let kind = match failure {
-                Failure::Plugin(_) => ErrorKind::Plugin,
-                Failure::Timeout(_) => ErrorKind::Timeout,
-                Failure::Memory(_) => ErrorKind::Memory,
-                Failure::Trap(_) => ErrorKind::Trap,
-                Failure::Internal(_) => ErrorKind::Internal,
-            };
+        Err((kind, message)) => {
             result.error = Some(kind);
-            let mut finding = FindingResult::check_error(failure.to_string());
-            finding
-                .properties
-                .insert("error".into(), kind.as_str().into());
-            result.findings.push(finding);
+            result
+                .findings
+                .push(FindingResult::check_error(kind, message));
         }
     }
     result.duration_ms = started.elapsed();

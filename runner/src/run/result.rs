@@ -49,8 +49,9 @@ pub struct FindingResult {
 }
 
 impl FindingResult {
-    /// The finding that stands for a check which could not be evaluated.
-    pub fn check_error(message: String) -> Self {
+    /// The finding that stands for a check which could not be evaluated;
+    /// its `error` property (the JUnit error `type`) says why.
+    pub fn check_error(kind: ErrorKind, message: String) -> Self {
         FindingResult {
             name: CHECK_FINDING.to_string(),
             outcome: Outcome::Error,
@@ -58,7 +59,7 @@ impl FindingResult {
             details: String::new(),
             observed: None,
             threshold: None,
-            properties: BTreeMap::new(),
+            properties: BTreeMap::from([("error".to_string(), kind.as_str().to_string())]),
         }
     }
 }
@@ -202,7 +203,7 @@ mod tests {
 
     #[test]
     fn duplicate_finding_names_are_suffixed() {
-        let f = |name: &str| FindingResult::check_error(name.to_string());
+        let f = |name: &str| FindingResult::check_error(ErrorKind::Internal, name.to_string());
         let mut findings = vec![f("a"), f("a"), f("b"), f("a")];
         for (finding, name) in findings.iter_mut().zip(["a", "a", "b", "a"]) {
             finding.name = name.into();
