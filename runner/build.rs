@@ -12,7 +12,12 @@ fn main() {
     let root = Path::new(&manifest)
         .parent()
         .expect("runner/ sits in the workspace");
-    mltest_plugin_build::rerun_if_changed(&[&root.join("plugins"), &root.join("wit")]);
+    mltest_plugin_build::rerun_if_changed(&[
+        &root.join("Cargo.toml"),
+        &root.join("Cargo.lock"),
+        &root.join("plugins"),
+        &root.join("wit"),
+    ]);
 
     let packages: Vec<&str> = BUILTINS.iter().map(|(_, package)| *package).collect();
     let built = mltest_plugin_build::build(root, &packages);

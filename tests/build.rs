@@ -8,6 +8,8 @@ fn main() {
         .parent()
         .expect("tests/ sits in the workspace");
     mltest_plugin_build::rerun_if_changed(&[
+        &root.join("Cargo.toml"),
+        &root.join("Cargo.lock"),
         &root.join("tests/hostile"),
         &root.join("plugins/sdk"),
         &root.join("wit"),

@@ -41,3 +41,21 @@ fn version_prints() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("mltest "));
 }
+
+#[test]
+fn cache_options_are_global() {
+    let dir = std::env::temp_dir().join(format!("mltest-cli-cache-{}", std::process::id()));
+    let before = mltest(&["--cache-dir", dir.to_str().unwrap(), "plugins"]);
+    assert!(
+        before.status.success(),
+        "{}",
+        String::from_utf8_lossy(&before.stderr)
+    );
+    assert!(
+        std::fs::read_dir(&dir).unwrap().count() >= 2,
+        "compiled plugins cached in --cache-dir"
+    );
+    let after = mltest(&["plugins", "--no-cache"]);
+    assert!(after.status.success());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -49,6 +49,16 @@ pub struct Rule {
     greater_is_better: Option<bool>,
 }
 
+impl Rule {
+    fn is_empty(&self) -> bool {
+        self.min.is_none()
+            && self.max.is_none()
+            && self.max_regression.is_none()
+            && self.max_relative_regression.is_none()
+            && self.min_improvement.is_none()
+    }
+}
+
 struct Metrics;
 
 impl Check for Metrics {
@@ -66,6 +76,11 @@ impl Check for Metrics {
             Some(name) => Some(load(name)?),
             None => None,
         };
+        if let Some((metric, _)) = params.thresholds.iter().find(|(_, r)| r.is_empty()) {
+            bail!(
+                "the rule for `{metric}` sets no limit: give it min, max, max_regression, max_relative_regression or min_improvement"
+            );
+        }
         let mut findings = Vec::new();
         for (metric, rule) in &params.thresholds {
             evaluate(metric, rule, &candidate, baseline.as_ref(), &mut findings);
@@ -177,17 +192,19 @@ const LOWER_IS_BETTER: &[&str] = &[
     "cer",
 ];
 
-/// Infers direction from the name's tokens, last token first: `val_log_loss`
-/// is a loss, `training_roc_auc` an AUC. `None` when nothing matches.
+/// Infers direction from the name's tokens. A lower-is-better token wins
+/// wherever it stands (`brier_score` is a Brier score, `val_log_loss` a loss);
+/// a `neg_` prefix (scikit-learn's negated losses) flips it. `None` when
+/// nothing matches.
 fn default_direction(metric: &str) -> Option<bool> {
     let lower = metric.to_ascii_lowercase();
-    for token in lower.rsplit(|c: char| !c.is_ascii_alphanumeric()) {
-        if LOWER_IS_BETTER.contains(&token) {
-            return Some(false);
-        }
-        if HIGHER_IS_BETTER.contains(&token) {
-            return Some(true);
-        }
+    let tokens: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    let negated = tokens.first() == Some(&"neg");
+    if tokens.iter().any(|t| LOWER_IS_BETTER.contains(t)) {
+        return Some(negated);
+    }
+    if tokens.iter().any(|t| HIGHER_IS_BETTER.contains(t)) {
+        return Some(!negated);
     }
     None
 }
@@ -261,6 +278,10 @@ fn evaluate(
     for (kind, limit) in baseline_rules {
         let Some(limit) = limit else { continue };
         let name = format!("metrics.{kind}[{metric}]");
+        if value.is_none() {
+            out.push(absent(name));
+            continue;
+        }
         let Some(baseline) = baseline else {
             out.push(
                 Finding::skip(name, "no baseline metrics given: baseline rules skipped")
@@ -394,6 +415,10 @@ mod tests {
         assert_eq!(default_direction("f1_score"), Some(true));
         assert_eq!(default_direction("mean_absolute_error"), Some(false));
         assert_eq!(default_direction("throughput"), None);
+        assert_eq!(default_direction("brier_score"), Some(false));
+        assert_eq!(default_direction("neg_log_loss"), Some(true));
+        assert_eq!(default_direction("neg_mean_squared_error"), Some(true));
+        assert_eq!(default_direction("r2_score"), Some(true));
     }
 
     fn run_rule(rule: Rule, cand: &[(&str, f64)], base: Option<&[(&str, f64)]>) -> Vec<Finding> {

@@ -40,6 +40,14 @@ pub struct Params {
     /// Largest share of serving values outside the (widened) training range.
     #[serde(default)]
     max_out_of_range_share: f64,
+    /// Largest rise in a column's null share over training's (0.05 = 5 points).
+    /// Nulls where training had none always fail.
+    #[serde(default = "default_null_increase")]
+    max_null_share_increase: f64,
+}
+
+fn default_null_increase() -> f64 {
+    0.05
 }
 
 #[derive(Deserialize, JsonSchema, Default, Clone, Copy, PartialEq)]
@@ -148,6 +156,18 @@ impl Check for Schema {
 
 mltest_sdk::export_check!(Schema);
 
+fn null_share(stats: &ColumnStats) -> f64 {
+    stats.nulls as f64 / stats.count.max(1) as f64
+}
+
+/// Nulls where training had none fail; otherwise the share may rise by at most `max_increase`.
+fn nulls_ok(actual: &ColumnStats, train: &ColumnStats, max_increase: f64) -> bool {
+    if train.nulls == 0 {
+        return actual.nulls == 0;
+    }
+    null_share(actual) <= null_share(train) + max_increase + 1e-12
+}
+
 /// MLflow's column-spec types; tensor, array, object and map specs are out of scope.
 const COLUMN_TYPES: &[&str] = &[
     "long", "integer", "double", "float", "string", "boolean", "datetime", "binary",
@@ -158,6 +178,9 @@ struct Expected {
     name: String,
     mlflow_type: String,
     required: bool,
+    /// The training column's own type, when the schema comes from a table:
+    /// an identical serving type always matches, even one MLflow cannot name.
+    table_type: Option<DataType>,
 }
 
 fn expected_columns(artifact: &str) -> Result<Vec<Expected>> {
@@ -172,7 +195,7 @@ fn expected_columns(artifact: &str) -> Result<Vec<Expected>> {
                 .into_iter()
                 .map(|spec| match spec.name {
                     Some(name) if COLUMN_TYPES.contains(&spec.mlflow_type.as_str()) => {
-                        Ok(Expected { name, mlflow_type: spec.mlflow_type, required: spec.required })
+                        Ok(Expected { name, mlflow_type: spec.mlflow_type, required: spec.required, table_type: None })
                     }
                     Some(name) => bail!(
                         "model `{artifact}` input `{name}` has type `{}`; only column-based signatures ({}) are supported",
@@ -190,6 +213,7 @@ fn expected_columns(artifact: &str) -> Result<Vec<Expected>> {
                 mlflow_type: mlflow_type_of(&field).to_string(),
                 name: field.name,
                 required: true,
+                table_type: Some(field.data_type),
             })
             .collect()),
         ArtifactKind::Document => {
@@ -262,16 +286,20 @@ fn type_finding(spec: &Expected, field: &Field, stats: &ColumnStats) -> Finding 
     let name = format!("schema.type[{}]", spec.name);
     let expected = spec.mlflow_type.as_str();
     let actual = field.type_name.as_str();
-    let rule = compatibility(expected, field.data_type);
+    let rule = match spec.table_type {
+        Some(t) if t == field.data_type && t != DataType::Null => Compatibility::Exact,
+        _ => compatibility(expected, field.data_type),
+    };
     let zero_one = stats.min.is_none_or(|min| min >= 0.0) && stats.max.is_none_or(|max| max <= 1.0);
     let finding = match rule {
         Compatibility::Exact => Finding::pass(name, format!("{actual} matches {expected}")),
         Compatibility::Upcast => {
             Finding::pass(name, format!("{actual} converts safely to {expected}"))
         }
-        Compatibility::AllNull => Finding::pass(
+        Compatibility::AllNull => Finding::check(
             name,
-            format!("column is entirely null; it has no type to compare with {expected}"),
+            !spec.required,
+            format!("column is entirely null: no {expected} values at all"),
         ),
         Compatibility::ZeroOne if zero_one => Finding::pass(
             name,
@@ -307,7 +335,9 @@ fn value_findings(
     findings: &mut Vec<Finding>,
 ) -> Result<()> {
     let column = &spec.name;
-    let Ok(training) = reference.column(column) else {
+    // Only a column the training table lacks is skipped; any other error
+    // (unreadable data) stops the check.
+    if !reference.schema()?.iter().any(|f| &f.name == column) {
         findings.push(
             Finding::skip(
                 format!("schema.values[{column}]"),
@@ -319,32 +349,31 @@ fn value_findings(
             .property("column", column),
         );
         return Ok(());
-    };
+    }
+    let training = reference.column(column)?;
     let train = training.stats()?;
-    let n = actual_stats.count.max(1) as f64;
 
-    let null_share = actual_stats.nulls as f64 / n;
-    let name = format!("schema.nulls[{column}]");
+    let (share, train_share) = (null_share(actual_stats), null_share(&train));
+    let message = format!(
+        "{} nulls ({:.2}% of rows; training {:.2}%, allowed rise {:.2} points)",
+        actual_stats.nulls,
+        share * 100.0,
+        train_share * 100.0,
+        params.max_null_share_increase * 100.0
+    );
+    let message = if train.nulls == 0 && actual_stats.nulls > 0 {
+        format!("{message}: training had none")
+    } else {
+        message
+    };
     findings.push(
-        if train.nulls == 0 && actual_stats.nulls > 0 {
-            Finding::fail(
-                name,
-                format!(
-                    "{} nulls ({:.2}% of rows) where training had none",
-                    actual_stats.nulls,
-                    null_share * 100.0
-                ),
-            )
-        } else {
-            Finding::pass(
-                name,
-                format!(
-                    "{} nulls (training had {})",
-                    actual_stats.nulls, train.nulls
-                ),
-            )
-        }
-        .observed(actual_stats.nulls as f64)
+        Finding::check(
+            format!("schema.nulls[{column}]"),
+            nulls_ok(actual_stats, &train, params.max_null_share_increase),
+            message,
+        )
+        .observed(share)
+        .threshold(train_share + params.max_null_share_increase)
         .property("column", column)
         .property("training_nulls", train.nulls),
     );
@@ -372,7 +401,12 @@ fn value_findings(
             let slack = (max - min) * params.range_tolerance;
             let (low, high) = (min - slack, max + slack);
             let outside = actual.count_outside(low, high)?;
-            let share = outside as f64 / n;
+            // A share of the finite values: nulls and NaN are judged elsewhere.
+            let finite = actual_stats.count
+                - actual_stats.nulls
+                - actual_stats.nans
+                - actual_stats.infinities;
+            let share = outside as f64 / finite.max(1) as f64;
             findings.push(
                 Finding::check(
                     format!("schema.range[{column}]"),
@@ -399,7 +433,8 @@ fn value_findings(
             );
         } else {
             let unseen = actual.unseen_in(&training, 5)?;
-            let share = unseen.rows as f64 / n;
+            let share =
+                unseen.rows as f64 / (actual_stats.count - actual_stats.nulls).max(1) as f64;
             let examples: Vec<String> = unseen
                 .examples
                 .iter()
@@ -436,6 +471,7 @@ fn value_findings(
 mod tests {
     use super::*;
     use Compatibility::*;
+    use mltest_sdk::Outcome;
 
     #[test]
     fn follows_mlflow_enforcement() {
@@ -464,5 +500,69 @@ mod tests {
             "time zones are refused"
         );
         assert_eq!(c("double", DataType::Null), AllNull);
+    }
+
+    fn spec(required: bool, table_type: Option<DataType>) -> Expected {
+        Expected {
+            name: "c".into(),
+            mlflow_type: "long".into(),
+            required,
+            table_type,
+        }
+    }
+
+    fn field(data_type: DataType) -> Field {
+        Field {
+            name: "c".into(),
+            data_type,
+            type_name: format!("{data_type:?}"),
+            nullable: true,
+        }
+    }
+
+    fn stats(count: u64, nulls: u64) -> ColumnStats {
+        ColumnStats {
+            count,
+            nulls,
+            nans: 0,
+            infinities: 0,
+            min: None,
+            max: None,
+            mean: None,
+            distinct: 0,
+        }
+    }
+
+    #[test]
+    fn all_null_required_columns_fail() {
+        let all_null = stats(10, 10);
+        assert_eq!(
+            type_finding(&spec(true, None), &field(DataType::Null), &all_null).outcome,
+            Outcome::Fail
+        );
+        assert_eq!(
+            type_finding(&spec(false, None), &field(DataType::Null), &all_null).outcome,
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn identical_training_types_match_even_without_an_mlflow_name() {
+        let s = stats(10, 0);
+        let f = type_finding(
+            &spec(true, Some(DataType::Uint64)),
+            &field(DataType::Uint64),
+            &s,
+        );
+        assert_eq!(f.outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn null_rules() {
+        // Nulls where training had none; a rise beyond the tolerance; within it.
+        assert!(!nulls_ok(&stats(100, 1), &stats(100, 0), 0.05));
+        assert!(!nulls_ok(&stats(100, 20), &stats(100, 10), 0.05));
+        assert!(nulls_ok(&stats(100, 12), &stats(100, 10), 0.05));
+        assert!(nulls_ok(&stats(100, 0), &stats(100, 0), 0.05));
     }
 }

@@ -22,12 +22,14 @@ use crate::suite::{self, ErrorKind, Suite, SuiteError};
 /// and JSON; the exit code gates CI and registries.
 ///
 /// Exit codes: 0 passed, 1 a check failed, 2 invalid suite or usage,
-/// 3 a check could not be evaluated.
+/// 3 a check could not be evaluated (or mltest itself failed).
 #[derive(Debug, Parser)]
 #[command(name = "mltest", version, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// When to colour output.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -55,8 +57,6 @@ struct SuiteArgs {
     /// The suite file.
     #[arg(default_value = "mltest.toml")]
     suite: PathBuf,
-    #[command(flatten)]
-    cache: CacheArgs,
 }
 
 #[derive(Debug, Args)]
@@ -108,8 +108,6 @@ struct PluginsArgs {
     /// Print this plugin's parameter JSON Schema.
     #[arg(long, value_name = "PLUGIN")]
     schema: Option<String>,
-    #[command(flatten)]
-    cache: CacheArgs,
 }
 
 /// Parses the command line, runs the command, returns the exit code.
@@ -132,9 +130,9 @@ pub fn main() -> u8 {
     };
     choice.write_global();
     let result = match cli.command {
-        Command::Run(args) => run_command(&args),
-        Command::Validate(args) => validate_command(&args),
-        Command::Plugins(args) => plugins_command(&args),
+        Command::Run(args) => run_command(&args, &cli.cache),
+        Command::Validate(args) => validate_command(&args, &cli.cache),
+        Command::Plugins(args) => plugins_command(&args, &cli.cache),
     };
     match result {
         Ok(code) => code,
@@ -208,9 +206,9 @@ fn plugin_error(suite: &Suite, error: HostError) -> CommandError {
     CommandError::internal(error)
 }
 
-fn run_command(args: &RunArgs) -> Result<u8, CommandError> {
+fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     let selection = selection(args)?;
-    let prepared = prepare(&args.suite.suite, &args.suite.cache)?;
+    let prepared = prepare(&args.suite.suite, cache)?;
     if !prepared
         .suite
         .checks
@@ -279,8 +277,8 @@ fn selection(args: &RunArgs) -> Result<Selection, CommandError> {
     })
 }
 
-fn validate_command(args: &SuiteArgs) -> Result<u8, CommandError> {
-    let prepared = prepare(&args.suite, &args.cache)?;
+fn validate_command(args: &SuiteArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
+    let prepared = prepare(&args.suite, cache)?;
     let suite = &prepared.suite;
     let _ = writeln!(
         anstream::stdout(),
@@ -292,15 +290,16 @@ fn validate_command(args: &SuiteArgs) -> Result<u8, CommandError> {
     Ok(exit_code::PASSED)
 }
 
-fn plugins_command(args: &PluginsArgs) -> Result<u8, CommandError> {
-    let host = Host::new(args.cache.dir()).map_err(CommandError::internal)?;
-    let declared = match &args.suite {
-        Some(path) => Suite::load(path).map_err(CommandError::invalid)?.plugins,
-        None => Vec::new(),
+fn plugins_command(args: &PluginsArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
+    let host = Host::new(cache.dir()).map_err(CommandError::internal)?;
+    let plugins = match &args.suite {
+        Some(path) => {
+            let suite = Suite::load(path).map_err(CommandError::invalid)?;
+            host.load_plugins(&suite.plugins)
+                .map_err(|e| plugin_error(&suite, e))?
+        }
+        None => host.load_plugins(&[]).map_err(CommandError::internal)?,
     };
-    let plugins = host
-        .load_plugins(&declared)
-        .map_err(CommandError::internal)?;
     let mut out = anstream::stdout();
     if let Some(name) = &args.schema {
         let Some(plugin) = plugins.get(name) else {

@@ -293,12 +293,14 @@ impl kernels::Host for CheckState {
     }
 }
 
-/// Most log lines kept per check; a plugin cannot flood the report.
-const MAX_LOG_LINES: usize = 10_000;
+/// Most log bytes kept per check (as for stdout): a plugin cannot flood the
+/// report or the host's memory. Lines past the cap are counted, not kept.
+const MAX_LOG_BYTES: usize = super::state::OUTPUT_CAPACITY;
 
 impl log::Host for CheckState {
     fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        if self.logs.len() < MAX_LOG_LINES {
+        if self.log_bytes + message.len() <= MAX_LOG_BYTES {
+            self.log_bytes += message.len();
             let level = match level {
                 log::Level::Debug => "debug",
                 log::Level::Info => "info",

@@ -267,7 +267,13 @@ impl Host {
         let instance = plugin.pre.instantiate(&mut store);
         let instantiate = started.elapsed();
         let outcome = match instance {
-            Err(e) => Err(Failure::Internal(format!("cannot instantiate: {e:#}"))),
+            // A limit can already be hit here (memory below the plugin's initial size).
+            Err(e) => Err(match classify(&e, store.data(), limits) {
+                Failure::Trap(_) => {
+                    Failure::Internal(format!("cannot instantiate: {}", e.root_cause()))
+                }
+                limit => limit,
+            }),
             Ok(instance) => match instance.call_run(&mut store, &params.to_string()) {
                 Ok(Ok(findings)) => Ok(findings),
                 Ok(Err(message)) => Err(Failure::Plugin(message)),

@@ -39,6 +39,7 @@ pub struct CheckState {
     pub catalog: Arc<Catalog>,
     pub limiter: MemoryLimiter,
     pub logs: Vec<String>,
+    pub log_bytes: usize,
     pub stdout: MemoryOutputPipe,
     pub stderr: MemoryOutputPipe,
 }
@@ -65,6 +66,7 @@ impl CheckState {
                 exceeded: false,
             },
             logs: Vec::new(),
+            log_bytes: 0,
             stdout,
             stderr,
         }

@@ -2,9 +2,10 @@
 //! column handles. The data never enters guest memory; only these small
 //! results do.
 //!
-//! Values are compared in one canonical form per column kind: numbers as f64
-//! (integers, floats, decimals; booleans as 0/1; temporal values as seconds
-//! since the epoch), everything else as its text rendering.
+//! Numeric statistics use one canonical form: f64 (integers, floats,
+//! decimals; booleans as 0/1; temporal values as seconds since the epoch).
+//! Value comparisons (`unseen`) use it when both columns are numeric, and the
+//! text rendering otherwise; value counts are by text rendering.
 
 use std::collections::{HashMap, HashSet};
 
@@ -186,20 +187,46 @@ pub fn value_counts(array: &dyn Array, limit: usize) -> Result<ValueCounts, Kern
     })
 }
 
-/// Values of `current` never seen in `reference`, compared as text.
+/// Values of `current` never seen in `reference`: as numbers when both
+/// columns have a numeric view (so `1` and `1.0` are the same value), as
+/// text otherwise.
 pub fn unseen(
     reference: &dyn Array,
     current: &dyn Array,
     limit: usize,
 ) -> Result<Unseen, KernelError> {
-    let reference_text = text_view(reference)?;
-    let known: HashSet<&str> = reference_text.as_string::<i32>().iter().flatten().collect();
-    let current_text = text_view(current)?;
-    let new: Vec<(String, u64)> = counts(&current_text)
-        .into_iter()
-        .filter(|(value, _)| !known.contains(value))
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+    // Booleans keep their text form, so examples read `true`, not `1`.
+    let as_number = |a: &dyn Array| match a.data_type() {
+        DataType::Boolean => Ok(None),
+        _ => numeric_view(a),
+    };
+    let new: Vec<(String, u64)> = match (as_number(reference)?, as_number(current)?) {
+        (Some(reference), Some(current)) => {
+            let known: HashSet<u64> = reference.iter().flatten().map(float_key).collect();
+            let mut counts: HashMap<u64, (f64, u64)> = HashMap::new();
+            for v in current
+                .iter()
+                .flatten()
+                .filter(|v| !known.contains(&float_key(*v)))
+            {
+                counts.entry(float_key(v)).or_insert((v, 0)).1 += 1;
+            }
+            counts
+                .into_values()
+                .map(|(v, n)| (v.to_string(), n))
+                .collect()
+        }
+        _ => {
+            let reference_text = text_view(reference)?;
+            let known: HashSet<&str> = reference_text.as_string::<i32>().iter().flatten().collect();
+            let current_text = text_view(current)?;
+            counts(&current_text)
+                .into_iter()
+                .filter(|(value, _)| !known.contains(value))
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        }
+    };
     Ok(Unseen {
         rows: new.iter().map(|(_, n)| n).sum(),
         distinct: new.len() as u64,
@@ -301,6 +328,18 @@ mod tests {
         let u = unseen(&reference, &current, 1).unwrap();
         assert_eq!((u.rows, u.distinct), (3, 2));
         assert_eq!(u.examples, vec![("4".into(), 2)]);
+        // Numbers compare as numbers across types: 1 (int) is 1.0 (float).
+        let floats: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0, -0.0]));
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 0, 7]));
+        let u = unseen(&floats, &ints, 5).unwrap();
+        assert_eq!((u.rows, u.distinct), (1, 1));
+        assert_eq!(u.examples, vec![("7".into(), 1)]);
+        let seen: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
+        let now: ArrayRef = Arc::new(BooleanArray::from(vec![true, false]));
+        assert_eq!(
+            unseen(&seen, &now, 5).unwrap().examples,
+            vec![("false".into(), 1)]
+        );
     }
 
     #[test]

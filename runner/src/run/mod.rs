@@ -127,7 +127,22 @@ fn run_check(
         }
     };
     match outcome {
-        Ok(findings) => result.findings = findings.into_iter().map(FindingResult::from).collect(),
+        Ok(findings) => {
+            result.findings = findings.into_iter().map(FindingResult::from).collect();
+            // A plugin may report findings it could not evaluate: the check
+            // then could not be fully evaluated, and says so like any other.
+            for finding in result
+                .findings
+                .iter_mut()
+                .filter(|f| f.outcome == Outcome::Error)
+            {
+                result.error = Some(ErrorKind::Plugin);
+                finding
+                    .properties
+                    .entry("error".into())
+                    .or_insert_with(|| ErrorKind::Plugin.as_str().into());
+            }
+        }
         Err((kind, message)) => {
             result.error = Some(kind);
             result

@@ -106,7 +106,7 @@ pub enum ErrorKind {
 impl ErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            ErrorKind::Plugin => "plugin-error",
+            ErrorKind::Plugin => "plugin",
             ErrorKind::Trap => "trap",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Memory => "memory",
@@ -178,13 +178,16 @@ impl CheckResult {
 /// Finding names must be unique within a check (GitLab keeps only the first
 /// of two cases with the same name); later duplicates get `#2`, `#3`, ….
 fn dedupe_names(findings: &mut [FindingResult]) {
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for finding in findings {
-        let count = seen.entry(finding.name.clone()).or_default();
-        *count += 1;
-        if *count > 1 {
-            finding.name = format!("{}#{}", finding.name, count);
+        let mut name = finding.name.clone();
+        let mut n = 1;
+        while taken.contains(&name) {
+            n += 1;
+            name = format!("{}#{n}", finding.name);
         }
+        taken.insert(name.clone());
+        finding.name = name;
     }
 }
 
@@ -204,12 +207,12 @@ mod tests {
     #[test]
     fn duplicate_finding_names_are_suffixed() {
         let f = |name: &str| FindingResult::check_error(ErrorKind::Internal, name.to_string());
-        let mut findings = vec![f("a"), f("a"), f("b"), f("a")];
-        for (finding, name) in findings.iter_mut().zip(["a", "a", "b", "a"]) {
+        let mut findings = vec![f("a"), f("a"), f("b"), f("a"), f("a#2")];
+        for (finding, name) in findings.iter_mut().zip(["a", "a", "b", "a", "a#2"]) {
             finding.name = name.into();
         }
         dedupe_names(&mut findings);
         let names: Vec<_> = findings.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["a", "a#2", "b", "a#3"]);
+        assert_eq!(names, ["a", "a#2", "b", "a#3", "a#2#2"]);
     }
 }

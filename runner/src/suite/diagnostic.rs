@@ -87,6 +87,15 @@ impl SuiteError {
         self
     }
 
+    /// Adds `help` only when no more specific help (a suggestion) was given.
+    pub fn help_if_none(self, help: impl FnOnce() -> String) -> Self {
+        if self.help.is_none() {
+            self.help(help())
+        } else {
+            self
+        }
+    }
+
     /// Adds "did you mean `x`?" when a candidate is close enough to `wrong`.
     pub fn suggest<'a>(self, wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
         match did_you_mean(wrong, candidates) {

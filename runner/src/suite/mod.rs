@@ -61,6 +61,9 @@ impl Format {
             "arrow" | "feather" | "ipc" => Format::Arrow,
             "json" => Format::Json,
             "mlmodel" => Format::Mlmodel,
+            // Extensions that name a format too.
+            "pq" => Format::Parquet,
+            "tsv" => Format::Csv,
             _ => return None,
         })
     }
@@ -70,14 +73,7 @@ impl Format {
         if path.file_name().is_some_and(|n| n == "MLmodel") || path.join("MLmodel").is_file() {
             return Some(Format::Mlmodel);
         }
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "parquet" | "pq" => Format::Parquet,
-            "csv" | "tsv" => Format::Csv,
-            "arrow" | "feather" | "ipc" => Format::Arrow,
-            "json" => Format::Json,
-            _ => return None,
-        })
+        Format::from_name(&path.extension()?.to_str()?.to_ascii_lowercase())
     }
 }
 

@@ -155,16 +155,6 @@ fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<
     }
 }
 
-impl SuiteError {
-    fn help_if_none(self, help: impl FnOnce() -> String) -> Self {
-        if self.help.is_none() {
-            self.help(help())
-        } else {
-            self
-        }
-    }
-}
-
 fn lowercase_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {

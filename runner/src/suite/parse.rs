@@ -112,12 +112,8 @@ impl Parser<'_> {
                     format!("unknown key `{name}` in {context}"),
                 )
                 .label("not a known key")
-                .suggest(name, allowed.iter().copied());
-                let e = if e.help.is_none() {
-                    e.help(format!("expected one of: {}", allowed.join(", ")))
-                } else {
-                    e
-                };
+                .suggest(name, allowed.iter().copied())
+                .help_if_none(|| format!("expected one of: {}", allowed.join(", ")));
                 self.errors.push(e);
             }
         }
@@ -156,7 +152,8 @@ impl Parser<'_> {
 
     fn suite(&mut self, path: &Path, root: &DeTable<'_>) -> Suite {
         self.known_keys(root, TOP_KEYS, "the suite file");
-        let mut name = path
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut name = absolute
             .parent()
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
@@ -320,7 +317,11 @@ impl Parser<'_> {
             );
             return None;
         }
-        let mut delim = if raw.ends_with(".tsv") { b'\t' } else { b',' };
+        let mut delim = if raw.to_ascii_lowercase().ends_with(".tsv") {
+            b'\t'
+        } else {
+            b','
+        };
         if let Some(v) = delimiter {
             let d = self.string(v, "delimiter")?;
             match d.as_bytes() {
