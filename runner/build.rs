@@ -8,19 +8,8 @@ const BUILTINS: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo");
-    let root = Path::new(&manifest)
-        .parent()
-        .expect("runner/ sits in the workspace");
-    mltest_plugin_build::rerun_if_changed(&[
-        &root.join("Cargo.toml"),
-        &root.join("Cargo.lock"),
-        &root.join("plugins"),
-        &root.join("wit"),
-    ]);
-
     let packages: Vec<&str> = BUILTINS.iter().map(|(_, package)| *package).collect();
-    let built = mltest_plugin_build::build(root, &packages);
+    let built = mltest_plugin_build::build(&packages, &["plugins"]);
     let mut code = String::from("pub const BUILTINS: &[Builtin] = &[\n");
     for ((name, _), plugin) in BUILTINS.iter().zip(&built) {
         code.push_str(&format!(

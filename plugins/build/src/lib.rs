@@ -6,7 +6,7 @@
 //! build's lock), in release mode (small, fast-to-compile components).
 
 use std::env;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// The target every plugin is built for.
@@ -20,11 +20,27 @@ pub struct Built {
     pub wasm: PathBuf,
 }
 
-/// Builds `packages` of the workspace at `workspace_root` for [`TARGET`].
+/// Builds `packages` of this workspace for [`TARGET`], from a build script of
+/// a crate one folder below the workspace root.
 ///
-/// Fails the build script with a clear message (not a panic backtrace) when the
-/// target is not installed or the nested build fails.
-pub fn build(workspace_root: &Path, packages: &[&str]) -> Vec<Built> {
+/// Cargo reruns the calling build script when `sources` (folders relative to
+/// the workspace root), the WIT contract, the SDK, or the workspace manifest
+/// and lock file change. Fails the build script with a clear message (not a
+/// panic backtrace) when the target is not installed or the nested build fails.
+pub fn build(packages: &[&str], sources: &[&str]) -> Vec<Built> {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set for build scripts"));
+    let workspace_root = manifest
+        .parent()
+        .expect("the crate sits one folder below the workspace root");
+    for path in ["Cargo.toml", "Cargo.lock", "wit", "plugins/sdk"]
+        .iter()
+        .chain(sources)
+    {
+        println!(
+            "cargo::rerun-if-changed={}",
+            workspace_root.join(path).display()
+        );
+    }
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     ensure_target_installed();
 
@@ -85,13 +101,6 @@ pub fn build(workspace_root: &Path, packages: &[&str]) -> Vec<Built> {
             }
         })
         .collect()
-}
-
-/// Tells cargo to rebuild when any plugin source or the WIT contract changes.
-pub fn rerun_if_changed(paths: &[&Path]) {
-    for path in paths {
-        println!("cargo::rerun-if-changed={}", path.display());
-    }
 }
 
 /// Guest builds go beside the outer target dir (`target/plugins`), so they are
