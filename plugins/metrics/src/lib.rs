@@ -278,10 +278,10 @@ fn evaluate(
     for (kind, limit) in baseline_rules {
         let Some(limit) = limit else { continue };
         let name = format!("metrics.{kind}[{metric}]");
-        if value.is_none() {
+        let Some(v) = value else {
             out.push(absent(name));
             continue;
-        }
+        };
         let Some(baseline) = baseline else {
             out.push(
                 Finding::skip(name, "no baseline metrics given: baseline rules skipped")
@@ -300,12 +300,8 @@ fn evaluate(
             );
             continue;
         };
-        let (v, b) = match (value, baseline.get(metric).copied()) {
-            (None, _) => {
-                out.push(absent(name));
-                continue;
-            }
-            (Some(_), None) => {
+        let b = match baseline.get(metric).copied() {
+            None => {
                 out.push(
                     Finding::fail(
                         name,
@@ -315,11 +311,11 @@ fn evaluate(
                 );
                 continue;
             }
-            (Some(v), Some(b)) if !v.is_finite() || !b.is_finite() => {
+            Some(b) if !v.is_finite() || !b.is_finite() => {
                 out.push(not_finite(name, if v.is_finite() { b } else { v }));
                 continue;
             }
-            (Some(v), Some(b)) => (v, b),
+            Some(b) => b,
         };
         // Positive `gain` is better, whatever the metric's direction.
         let gain = if greater_is_better { v - b } else { b - v };

@@ -84,7 +84,7 @@ impl Check for Schema {
                 .then(|| params.expected.clone())
         });
         let reference = match &reference_name {
-            Some(name) => Some(artifacts::table(name)?),
+            Some(name) => Some(Reference::open(name)?),
             None => None,
         };
 
@@ -325,10 +325,24 @@ fn type_finding(spec: &Expected, field: &Field, stats: &ColumnStats) -> Finding 
         .property("rule", format!("{rule:?}").to_lowercase())
 }
 
+/// The training table, with its column names read once for every column checked.
+struct Reference {
+    table: Table,
+    columns: Vec<String>,
+}
+
+impl Reference {
+    fn open(name: &str) -> Result<Reference> {
+        let table = artifacts::table(name)?;
+        let columns = table.schema()?.into_iter().map(|f| f.name).collect();
+        Ok(Reference { table, columns })
+    }
+}
+
 fn value_findings(
     params: &Params,
     spec: &Expected,
-    reference: &Table,
+    reference: &Reference,
     field: &Field,
     actual: &Column,
     actual_stats: &ColumnStats,
@@ -337,20 +351,20 @@ fn value_findings(
     let column = &spec.name;
     // Only a column the training table lacks is skipped; any other error
     // (unreadable data) stops the check.
-    if !reference.schema()?.iter().any(|f| &f.name == column) {
+    if !reference.columns.contains(column) {
         findings.push(
             Finding::skip(
                 format!("schema.values[{column}]"),
                 format!(
                     "training table `{}` has no column `{column}`",
-                    reference.name()
+                    reference.table.name()
                 ),
             )
             .property("column", column),
         );
         return Ok(());
     }
-    let training = reference.column(column)?;
+    let training = reference.table.column(column)?;
     let train = training.stats()?;
 
     let (share, train_share) = (null_share(actual_stats), null_share(&train));

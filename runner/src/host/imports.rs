@@ -9,26 +9,8 @@ use wasmtime::component::Resource;
 
 use super::bindings::mltest::plugin::{artifacts, kernels, log, types};
 use super::state::{CheckState, ColumnHandle, TableHandle};
-
-impl ColumnHandle {
-    /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
-    fn window(&self, offset: u64, len: u32) -> Result<arrow::array::ArrayRef, String> {
-        let rows = self.array.len();
-        let offset = usize::try_from(offset)
-            .ok()
-            .filter(|o| *o <= rows)
-            .ok_or_else(|| {
-                self.error(format!("window {offset}+{len} is outside its {rows} rows"))
-            })?;
-        let len = (len.min(MAX_WINDOW) as usize).min(rows - offset);
-        Ok(self.array.slice(offset, len))
-    }
-}
 use crate::catalog::{self, DataError};
 use crate::kernels as k;
-
-/// Most values a windowed read returns at once.
-pub const MAX_WINDOW: u32 = 65_536;
 
 type Fallible<T> = wasmtime::Result<Result<T, String>>;
 

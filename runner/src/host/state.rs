@@ -10,6 +10,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::catalog::{Catalog, Table};
 
+/// Most values a windowed read returns at once.
+pub const MAX_WINDOW: u32 = 65_536;
+
 /// Guest stdout/stderr kept per check; beyond this the plugin's writes fail.
 pub const OUTPUT_CAPACITY: usize = 1024 * 1024;
 
@@ -30,6 +33,19 @@ impl ColumnHandle {
     /// An error about this column, naming its file and the column.
     pub fn error(&self, e: impl std::fmt::Display) -> String {
         format!("{}: column `{}`: {e}", self.source, self.name)
+    }
+
+    /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
+    pub fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, String> {
+        let rows = self.array.len();
+        let offset = usize::try_from(offset)
+            .ok()
+            .filter(|o| *o <= rows)
+            .ok_or_else(|| {
+                self.error(format!("window {offset}+{len} is outside its {rows} rows"))
+            })?;
+        let len = (len.min(MAX_WINDOW) as usize).min(rows - offset);
+        Ok(self.array.slice(offset, len))
     }
 }
 
