@@ -5,6 +5,7 @@ use std::path::Path;
 const BUILTINS: &[(&str, &str)] = &[
     ("schema", "mltest-plugin-schema"),
     ("metrics", "mltest-plugin-metrics"),
+    ("drift", "mltest-plugin-drift"),
 ];
 
 fn main() {

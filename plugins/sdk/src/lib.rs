@@ -40,9 +40,9 @@ pub mod bindings {
     });
 }
 
-use bindings::mltest::plugin::{artifacts as wit_artifacts, kernels, log as wit_log, types};
+use bindings::mltest::plugin::{artifacts as wit_artifacts, kernels as wit_kernels, log as wit_log, types};
 
-pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, Table};
+pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, CommandRun, Table};
 pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
 pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSignature, Outcome};
 pub use schemars;
@@ -265,23 +265,98 @@ pub mod artifacts {
     pub fn digest(name: &str) -> Result<String> {
         Ok(wit_artifacts::digest(name)?)
     }
+    /// Runs the suite's command `name` (once per mltest run) and names each
+    /// run's outputs as artifacts.
+    pub fn command_runs(name: &str) -> Result<Vec<CommandRun>> {
+        Ok(wit_artifacts::command_runs(name)?)
+    }
+}
+
+/// Host-side kernels over table pairs: the host reads and computes the
+/// columns in parallel, so prefer these batch forms to per-column calls.
+pub mod kernels {
+    use super::*;
+    pub use super::wit_kernels::{
+        BinEdges, Binning, ColumnDiff, ColumnKind, Confusion, ConfusionCell, ConfusionRequest,
+        DriftMethod, DriftRequest, DriftResult, Mismatch, PairProfile, SideProfile, Smoothing,
+        TableDiff, TableDiffRequest, Tolerance,
+    };
+
+    /// Column pair profiles (types, null/NaN/inf counts, distinct counts up
+    /// to `distinct_limit`), one result per column.
+    pub fn profile_pairs(
+        reference: &Table,
+        current: &Table,
+        columns: &[String],
+        distinct_limit: u32,
+    ) -> Vec<Result<PairProfile>> {
+        wit_kernels::profile_pairs(reference, current, columns, distinct_limit)
+            .into_iter()
+            .map(|r| r.map_err(Error))
+            .collect()
+    }
+
+    /// Drift statistics, one result per request.
+    pub fn drift(reference: &Table, current: &Table, requests: &[DriftRequest]) -> Vec<Result<DriftResult>> {
+        wit_kernels::drift(reference, current, requests)
+            .into_iter()
+            .map(|r| r.map_err(Error))
+            .collect()
+    }
+
+    /// n, TP, FP, TN, FN per intersection of the grouping columns.
+    pub fn confusion_by_group(table: &Table, request: &ConfusionRequest) -> Result<Confusion> {
+        Ok(wit_kernels::confusion_by_group(table, request)?)
+    }
+
+    /// Element-wise comparison of two tables, aligned by key or position.
+    pub fn compare_tables(actual: &Table, expected: &Table, request: &TableDiffRequest) -> Result<TableDiff> {
+        Ok(wit_kernels::compare_tables(actual, expected, request)?)
+    }
 }
 
 /// Host-side kernels, as methods on column handles.
 impl Column {
     pub fn stats(&self) -> Result<ColumnStats> {
-        Ok(kernels::summarize(self)?)
+        Ok(wit_kernels::summarize(self)?)
     }
     pub fn value_counts(&self, limit: u32) -> Result<ValueCounts> {
-        Ok(kernels::count_values(self, limit)?)
+        Ok(wit_kernels::count_values(self, limit)?)
     }
     /// Values of `self` that `reference` never had.
     pub fn unseen_in(&self, reference: &Column, limit: u32) -> Result<UnseenValues> {
-        Ok(kernels::find_unseen(reference, self, limit)?)
+        Ok(wit_kernels::find_unseen(reference, self, limit)?)
     }
     /// Finite values strictly outside `[low, high]`.
     pub fn count_outside(&self, low: f64, high: f64) -> Result<u64> {
-        Ok(kernels::count_outside(self, low, high)?)
+        Ok(wit_kernels::count_outside(self, low, high)?)
+    }
+    /// Counts per bin (`numpy.histogram` semantics).
+    pub fn histogram(&self, edges: &[f64]) -> Result<Vec<u64>> {
+        Ok(wit_kernels::histogram(self, edges)?)
+    }
+    /// `numpy.quantile` (linear) of the finite values.
+    pub fn quantiles(&self, q: &[f64]) -> Result<Vec<Option<f64>>> {
+        Ok(wit_kernels::quantiles(self, q)?)
+    }
+    /// One drift statistic of `self` (current) against `reference`.
+    pub fn drift_from(
+        &self,
+        reference: &Column,
+        method: kernels::DriftMethod,
+        kind: kernels::ColumnKind,
+        binning: kernels::Binning,
+    ) -> Result<kernels::DriftResult> {
+        Ok(wit_kernels::drift_pair(reference, self, method, kind, binning)?)
+    }
+    /// Element-wise comparison of `self` (actual) with `expected`, by position.
+    pub fn compare_to(
+        &self,
+        expected: &Column,
+        tolerance: kernels::Tolerance,
+        limit: u32,
+    ) -> Result<kernels::ColumnDiff> {
+        Ok(wit_kernels::compare_columns(self, expected, tolerance, limit)?)
     }
 }
 

@@ -5,6 +5,7 @@
 //! A loaded column is kept for every later check of the run. Every failure
 //! names the file, and the column where there is one.
 
+mod command;
 mod mlmodel;
 mod table;
 
@@ -12,7 +13,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::suite::{ArtifactSpec, Format};
+use crate::suite::{ArtifactSpec, CommandSpec, Format};
+
+pub use command::Run;
+use command::DeclaredCommand;
 
 pub use mlmodel::{ColumnSpec, ModelSignature};
 pub use table::Table;
@@ -49,6 +53,16 @@ pub enum DataError {
         column: String,
         message: String,
     },
+    #[error("command `{command}`, run {run}: {message}")]
+    #[diagnostic(code(mltest::data::command))]
+    Command {
+        command: String,
+        run: u32,
+        message: String,
+    },
+    #[error("unknown command `{0}`")]
+    #[diagnostic(code(mltest::data::unknown_command))]
+    UnknownCommand(String),
 }
 
 impl DataError {
@@ -92,6 +106,14 @@ pub struct Artifact {
 }
 
 impl Artifact {
+    fn new(spec: ArtifactSpec) -> Artifact {
+        Artifact {
+            spec,
+            table: OnceLock::new(),
+            digest: OnceLock::new(),
+        }
+    }
+
     pub fn kind(&self) -> Kind {
         match self.spec.format {
             Format::Parquet | Format::Csv | Format::Arrow => Kind::Table,
@@ -104,28 +126,51 @@ impl Artifact {
 /// All artifacts of a suite. Cheap to share across concurrently running checks.
 pub struct Catalog {
     artifacts: BTreeMap<String, Artifact>,
+    commands: BTreeMap<String, DeclaredCommand>,
 }
 
 impl Catalog {
-    pub fn new(specs: &[ArtifactSpec]) -> Catalog {
+    pub fn new(specs: &[ArtifactSpec], commands: &[CommandSpec]) -> Catalog {
         let artifacts = specs
             .iter()
-            .map(|spec| {
-                let artifact = Artifact {
-                    spec: spec.clone(),
-                    table: OnceLock::new(),
-                    digest: OnceLock::new(),
-                };
-                (spec.name.clone(), artifact)
-            })
+            .map(|spec| (spec.name.clone(), Artifact::new(spec.clone())))
             .collect();
-        Catalog { artifacts }
+        let commands = commands
+            .iter()
+            .map(|spec| (spec.name.clone(), DeclaredCommand::new(spec.clone())))
+            .collect();
+        Catalog {
+            artifacts,
+            commands,
+        }
     }
 
+    /// A declared artifact, or an output of a command run that has happened
+    /// (`<command>@<run>/<output>`).
     pub fn get(&self, name: &str) -> Result<&Artifact, DataError> {
-        self.artifacts
+        let unknown = || DataError::UnknownArtifact(name.to_string());
+        if let Some(artifact) = self.artifacts.get(name) {
+            return Ok(artifact);
+        }
+        let (command, rest) = name.split_once('@').ok_or_else(unknown)?;
+        let (run, output) = rest.split_once('/').ok_or_else(unknown)?;
+        let run: u32 = run.parse().map_err(|_| unknown())?;
+        let runs = match self.commands.get(command).and_then(|c| c.runs.get()) {
+            Some(Ok(runs)) => runs,
+            _ => return Err(unknown()),
+        };
+        runs.iter()
+            .find(|r| r.index == run)
+            .and_then(|r| r.outputs.get(output))
+            .ok_or_else(unknown)
+    }
+
+    /// Runs a declared command (once per mltest run) and returns its runs.
+    pub fn command_runs(&self, name: &str) -> Result<&[Run], DataError> {
+        self.commands
             .get(name)
-            .ok_or_else(|| DataError::UnknownArtifact(name.to_string()))
+            .ok_or_else(|| DataError::UnknownCommand(name.to_string()))?
+            .runs()
     }
 
     fn of_kind(&self, name: &str, wanted: Kind) -> Result<&Artifact, DataError> {

@@ -228,7 +228,7 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
                 .join(", ")
         ))));
     }
-    let catalog = Arc::new(Catalog::new(&prepared.suite.artifacts));
+    let catalog = Arc::new(Catalog::new(&prepared.suite.artifacts, &prepared.suite.commands));
     let result = run::run(
         &prepared.suite,
         catalog,

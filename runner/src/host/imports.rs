@@ -1,4 +1,5 @@
-//! The host side of the plugin imports: artifacts, kernels and log.
+//! The host side of the plugin imports: artifacts and log (kernels are in
+//! `kernels.rs`).
 //!
 //! Data errors are returned to the plugin as `err` strings (it decides what
 //! they mean); a misuse of handles traps.
@@ -7,7 +8,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType as ArrowType;
 use wasmtime::component::Resource;
 
-use super::bindings::mltest::plugin::{artifacts, kernels, log, types};
+use super::bindings::mltest::plugin::{artifacts, log, types};
 use super::state::{CheckState, ColumnHandle, TableHandle};
 use crate::catalog::{self, DataError};
 use crate::kernels as k;
@@ -91,6 +92,26 @@ impl artifacts::Host for CheckState {
 
     fn digest(&mut self, name: String) -> Fallible<String> {
         Ok(data(self.catalog.digest(&name)))
+    }
+
+    fn command_runs(&mut self, name: String) -> Fallible<Vec<artifacts::CommandRun>> {
+        let started = std::time::Instant::now();
+        let runs = self.catalog.command_runs(&name).map(|runs| {
+            runs.iter()
+                .map(|run| artifacts::CommandRun {
+                    index: run.index,
+                    outputs: run
+                        .outputs
+                        .iter()
+                        .map(|(output, artifact)| (output.clone(), artifact.spec.name.clone()))
+                        .collect(),
+                    duration_ms: run.duration.as_millis() as u64,
+                })
+                .collect()
+        });
+        // Runs have their own timeout; they do not use up the check's.
+        self.command_time += started.elapsed();
+        Ok(data(runs))
     }
 }
 
@@ -201,77 +222,6 @@ impl artifacts::HostColumn for CheckState {
     fn drop(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<()> {
         self.table.delete(this)?;
         Ok(())
-    }
-}
-
-fn column<'a>(
-    state: &'a CheckState,
-    handle: &Resource<ColumnHandle>,
-) -> wasmtime::Result<&'a ColumnHandle> {
-    Ok(state.table.get(handle)?)
-}
-
-fn counts(pairs: Vec<(String, u64)>) -> Vec<kernels::ValueCount> {
-    pairs
-        .into_iter()
-        .map(|(value, count)| kernels::ValueCount { value, count })
-        .collect()
-}
-
-impl kernels::Host for CheckState {
-    fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<kernels::ColumnStats> {
-        let col = column(self, &col)?;
-        Ok(k::summarize(col.array.as_ref())
-            .map(|s| kernels::ColumnStats {
-                count: s.count,
-                nulls: s.nulls,
-                nans: s.nans,
-                infinities: s.infinities,
-                min: s.min,
-                max: s.max,
-                mean: s.mean,
-                distinct: s.distinct,
-            })
-            .map_err(|e| col.error(e)))
-    }
-
-    fn count_values(
-        &mut self,
-        col: Resource<ColumnHandle>,
-        limit: u32,
-    ) -> Fallible<kernels::ValueCounts> {
-        let col = column(self, &col)?;
-        Ok(k::value_counts(col.array.as_ref(), limit as usize)
-            .map(|c| kernels::ValueCounts {
-                top: counts(c.top),
-                distinct: c.distinct,
-                nulls: c.nulls,
-            })
-            .map_err(|e| col.error(e)))
-    }
-
-    fn find_unseen(
-        &mut self,
-        reference: Resource<ColumnHandle>,
-        current: Resource<ColumnHandle>,
-        limit: u32,
-    ) -> Fallible<kernels::UnseenValues> {
-        let reference = column(self, &reference)?.array.clone();
-        let current = column(self, &current)?;
-        Ok(
-            k::unseen(reference.as_ref(), current.array.as_ref(), limit as usize)
-                .map(|u| kernels::UnseenValues {
-                    rows: u.rows,
-                    distinct: u.distinct,
-                    examples: counts(u.examples),
-                })
-                .map_err(|e| current.error(e)),
-        )
-    }
-
-    fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
-        let col = column(self, &col)?;
-        Ok(k::count_outside(col.array.as_ref(), low, high).map_err(|e| col.error(e)))
     }
 }
 

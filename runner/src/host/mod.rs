@@ -9,6 +9,7 @@ mod bindings;
 mod builtin;
 mod cache;
 mod imports;
+mod kernels;
 mod state;
 
 use std::collections::BTreeMap;
@@ -218,7 +219,7 @@ impl Host {
             timeout: Duration::from_secs(10),
             memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES,
         };
-        let mut store = self.store(Arc::new(Catalog::new(&[])), &limits);
+        let mut store = self.store(Arc::new(Catalog::new(&[], &[])), &limits);
         let info = pre
             .instantiate(&mut store)
             .and_then(|instance| instance.call_describe(&mut store))
@@ -249,7 +250,18 @@ impl Host {
         store.limiter(|s| &mut s.limiter);
         let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        // At the deadline, give back the time the check spent waiting for
+        // suite commands (they have their own timeout); otherwise stop it.
+        store.epoch_deadline_callback(|mut ctx| {
+            let state = ctx.data_mut();
+            let owed = state.command_time.saturating_sub(state.command_time_granted);
+            let owed_ticks = (owed.as_millis() / TICK.as_millis()) as u64;
+            if owed_ticks == 0 {
+                return Err(Trap::Interrupt.into());
+            }
+            state.command_time_granted = state.command_time;
+            Ok(wasmtime::UpdateDeadline::Continue(owed_ticks))
+        });
         store
     }
 

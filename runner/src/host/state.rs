@@ -58,6 +58,11 @@ pub struct CheckState {
     pub log_bytes: usize,
     pub stdout: MemoryOutputPipe,
     pub stderr: MemoryOutputPipe,
+    /// Time spent running suite commands for this check, which the
+    /// check's timeout does not count.
+    pub command_time: std::time::Duration,
+    /// How much of `command_time` the deadline has been extended by.
+    pub command_time_granted: std::time::Duration,
 }
 
 impl CheckState {
@@ -85,6 +90,8 @@ impl CheckState {
             log_bytes: 0,
             stdout,
             stderr,
+            command_time: Default::default(),
+            command_time_granted: Default::default(),
         }
     }
 }

@@ -1,17 +1,34 @@
 //! Host-side kernels: statistics over Arrow arrays that plugins reach through
-//! column handles. The data never enters guest memory; only these small
+//! column and table handles. The data never enters guest memory; only small
 //! results do.
 //!
-//! Numeric statistics use one canonical form: f64 (integers, floats,
-//! decimals; booleans as 0/1; temporal values as seconds since the epoch).
-//! Value comparisons (`unseen`) use it when both columns are numeric, and the
-//! text rendering otherwise; value counts are by text rendering.
+//! Every kernel is a plain function of Arrow arrays; [`Backend`] is the seam
+//! a faster implementation (a GPU one, behind a cargo feature) plugs into.
+//! Its default methods are the CPU implementation, which is the reference:
+//! another backend overrides what it accelerates and must give the same
+//! answers, checked against the same reference values (`reference.rs`).
 
-use std::collections::{HashMap, HashSet};
+pub mod compare;
+pub mod confusion;
+mod describe;
+pub mod drift;
+pub mod ks;
+pub mod sample;
+pub mod stats;
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+#[cfg(test)]
+mod reference;
+
+use arrow::array::{Array, ArrayRef};
+
+pub use compare::{Alignment, ColumnDiff, Mismatch, Tolerance};
+pub use confusion::{Cell, Confusion, Positive};
+pub use describe::{
+    PairProfile, SideProfile, Summary, Unseen, ValueCounts, count_outside, is_numeric,
+    numeric_view, summarize, unseen, value_counts,
+};
+pub use drift::{DriftRequest, DriftResult, Kind, Method, NewCategories};
+pub use sample::{Binning, Bins, Edges, Smoothing};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -23,336 +40,89 @@ impl From<arrow::error::ArrowError> for KernelError {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Summary {
-    pub count: u64,
-    pub nulls: u64,
-    pub nans: u64,
-    pub infinities: u64,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub mean: Option<f64>,
-    pub distinct: u64,
-}
+/// The kernels a plugin can call. Each default method is the CPU reference
+/// implementation.
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &'static str;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ValueCounts {
-    pub top: Vec<(String, u64)>,
-    pub distinct: u64,
-    pub nulls: u64,
-}
+    fn summarize(&self, column: &dyn Array) -> Result<Summary, KernelError> {
+        describe::summarize(column)
+    }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Unseen {
-    pub rows: u64,
-    pub distinct: u64,
-    pub examples: Vec<(String, u64)>,
-}
+    fn value_counts(&self, column: &dyn Array, limit: usize) -> Result<ValueCounts, KernelError> {
+        describe::value_counts(column, limit)
+    }
 
-/// Whether the column has a numeric view (see the module docs).
-pub fn is_numeric(data_type: &DataType) -> bool {
-    match data_type {
-        DataType::Dictionary(_, values) => is_numeric(values),
-        t => t.is_numeric() || t.is_temporal() || matches!(t, DataType::Boolean),
+    fn unseen(
+        &self,
+        reference: &dyn Array,
+        current: &dyn Array,
+        limit: usize,
+    ) -> Result<Unseen, KernelError> {
+        describe::unseen(reference, current, limit)
+    }
+
+    fn count_outside(&self, column: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
+        describe::count_outside(column, low, high)
+    }
+
+    fn histogram(&self, column: &dyn Array, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
+        describe::histogram(column, edges)
+    }
+
+    fn quantiles(&self, column: &dyn Array, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
+        describe::quantiles(column, q)
+    }
+
+    fn profile(
+        &self,
+        reference: &dyn Array,
+        current: &dyn Array,
+        distinct_limit: u64,
+    ) -> Result<PairProfile, KernelError> {
+        describe::profile(reference, current, distinct_limit)
+    }
+
+    fn two_sample(
+        &self,
+        reference: &dyn Array,
+        current: &dyn Array,
+        request: &DriftRequest,
+    ) -> Result<DriftResult, KernelError> {
+        drift::two_sample(reference, current, request)
+    }
+
+    fn confusion_by_group(
+        &self,
+        label: &dyn Array,
+        prediction: &dyn Array,
+        positive: &Positive,
+        groups: &[ArrayRef],
+    ) -> Result<Confusion, KernelError> {
+        confusion::confusion_by_group(label, prediction, positive, groups)
+    }
+
+    fn compare_columns(
+        &self,
+        actual: &dyn Array,
+        expected: &dyn Array,
+        tolerance: &Tolerance,
+        limit: usize,
+    ) -> Result<ColumnDiff, KernelError> {
+        compare::compare_columns(actual, expected, tolerance, limit)
     }
 }
 
-/// The column as f64, with nulls kept; `None` for non-numeric columns.
-pub fn numeric_view(array: &dyn Array) -> Result<Option<Float64Array>, KernelError> {
-    let data_type = match array.data_type() {
-        DataType::Dictionary(_, values) => values.as_ref().clone(),
-        t => t.clone(),
-    };
-    if !is_numeric(&data_type) {
-        return Ok(None);
-    }
-    // Seconds per unit of the integer a temporal value is stored as.
-    let scale = match &data_type {
-        DataType::Timestamp(unit, _)
-        | DataType::Duration(unit)
-        | DataType::Time64(unit)
-        | DataType::Time32(unit) => Some(match unit {
-            TimeUnit::Second => 1.0,
-            TimeUnit::Millisecond => 1e-3,
-            TimeUnit::Microsecond => 1e-6,
-            TimeUnit::Nanosecond => 1e-9,
-        }),
-        DataType::Date32 => Some(86_400.0),
-        DataType::Date64 => Some(1e-3),
-        _ => None,
-    };
-    let values = match scale {
-        None => cast(array, &DataType::Float64)?,
-        Some(scale) => {
-            let plain = match &data_type {
-                DataType::Timestamp(..)
-                | DataType::Date64
-                | DataType::Duration(_)
-                | DataType::Time64(_) => cast(&cast(array, &data_type)?, &DataType::Int64)?,
-                _ => cast(&cast(array, &data_type)?, &DataType::Int32)?,
-            };
-            let ints = cast(&plain, &DataType::Int64)?;
-            let ints = ints.as_primitive::<Int64Type>();
-            let scaled: Float64Array = ints.iter().map(|v| v.map(|v| v as f64 * scale)).collect();
-            return Ok(Some(scaled));
-        }
-    };
-    Ok(Some(values.as_primitive::<Float64Type>().clone()))
-}
+/// The reference implementation: every default method, on the CPU.
+pub struct Cpu;
 
-/// The column as text, nulls kept.
-fn text_view(array: &dyn Array) -> Result<ArrayRef, KernelError> {
-    Ok(cast(array, &DataType::Utf8)?)
-}
-
-/// Canonical hash key of a float: all NaNs alike, -0.0 equal to 0.0.
-fn float_key(v: f64) -> u64 {
-    if v.is_nan() {
-        f64::NAN.to_bits()
-    } else if v == 0.0 {
-        0
-    } else {
-        v.to_bits()
+impl Backend for Cpu {
+    fn name(&self) -> &'static str {
+        "cpu"
     }
 }
 
-pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
-    let mut summary = Summary {
-        count: array.len() as u64,
-        nulls: array.logical_null_count() as u64,
-        ..Summary::default()
-    };
-    if let Some(values) = numeric_view(array)? {
-        let (mut min, mut max, mut sum, mut compensation, mut finite) =
-            (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
-        let mut distinct = HashSet::new();
-        for v in values.iter().flatten() {
-            distinct.insert(float_key(v));
-            if v.is_nan() {
-                summary.nans += 1;
-            } else if v.is_infinite() {
-                summary.infinities += 1;
-            } else {
-                min = min.min(v);
-                max = max.max(v);
-                // Neumaier summation: the mean stays exact-ish on long columns.
-                let t = sum + v;
-                compensation += if sum.abs() >= v.abs() {
-                    (sum - t) + v
-                } else {
-                    (v - t) + sum
-                };
-                sum = t;
-                finite += 1;
-            }
-        }
-        summary.distinct = distinct.len() as u64;
-        if finite > 0 {
-            summary.min = Some(min);
-            summary.max = Some(max);
-            summary.mean = Some((sum + compensation) / finite as f64);
-        }
-    } else {
-        let text = text_view(array)?;
-        let distinct: HashSet<&str> = text.as_string::<i32>().iter().flatten().collect();
-        summary.distinct = distinct.len() as u64;
-    }
-    Ok(summary)
-}
-
-/// Counts of each distinct value, by its text rendering.
-fn counts(text: &ArrayRef) -> HashMap<&str, u64> {
-    let mut counts: HashMap<&str, u64> = HashMap::new();
-    for v in text.as_string::<i32>().iter().flatten() {
-        *counts.entry(v).or_default() += 1;
-    }
-    counts
-}
-
-/// Most frequent first; ties broken by value so results are deterministic.
-fn top(counts: impl IntoIterator<Item = (String, u64)>, limit: usize) -> Vec<(String, u64)> {
-    let mut all: Vec<(String, u64)> = counts.into_iter().collect();
-    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    all.truncate(limit);
-    all
-}
-
-pub fn value_counts(array: &dyn Array, limit: usize) -> Result<ValueCounts, KernelError> {
-    let text = text_view(array)?;
-    let counts = counts(&text);
-    Ok(ValueCounts {
-        distinct: counts.len() as u64,
-        nulls: array.logical_null_count() as u64,
-        top: top(counts.into_iter().map(|(k, v)| (k.to_string(), v)), limit),
-    })
-}
-
-/// Values of `current` never seen in `reference`: as numbers when both
-/// columns have a numeric view (so `1` and `1.0` are the same value), as
-/// text otherwise.
-pub fn unseen(
-    reference: &dyn Array,
-    current: &dyn Array,
-    limit: usize,
-) -> Result<Unseen, KernelError> {
-    // Booleans keep their text form, so examples read `true`, not `1`.
-    let as_number = |a: &dyn Array| match a.data_type() {
-        DataType::Boolean => Ok(None),
-        _ => numeric_view(a),
-    };
-    let new: Vec<(String, u64)> = match (as_number(reference)?, as_number(current)?) {
-        (Some(reference), Some(current)) => {
-            let known: HashSet<u64> = reference.iter().flatten().map(float_key).collect();
-            let mut counts: HashMap<u64, (f64, u64)> = HashMap::new();
-            for v in current
-                .iter()
-                .flatten()
-                .filter(|v| !known.contains(&float_key(*v)))
-            {
-                counts.entry(float_key(v)).or_insert((v, 0)).1 += 1;
-            }
-            counts
-                .into_values()
-                .map(|(v, n)| (v.to_string(), n))
-                .collect()
-        }
-        _ => {
-            let reference_text = text_view(reference)?;
-            let known: HashSet<&str> = reference_text.as_string::<i32>().iter().flatten().collect();
-            let current_text = text_view(current)?;
-            counts(&current_text)
-                .into_iter()
-                .filter(|(value, _)| !known.contains(value))
-                .map(|(k, v)| (k.to_string(), v))
-                .collect()
-        }
-    };
-    Ok(Unseen {
-        rows: new.iter().map(|(_, n)| n).sum(),
-        distinct: new.len() as u64,
-        examples: top(new, limit),
-    })
-}
-
-/// Finite values strictly below `low` or above `high`.
-pub fn count_outside(array: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
-    let values = numeric_view(array)?.ok_or_else(|| {
-        KernelError(format!(
-            "column of type {} is not numeric",
-            array.data_type()
-        ))
-    })?;
-    Ok(values
-        .iter()
-        .flatten()
-        .filter(|v| v.is_finite() && (*v < low || *v > high))
-        .count() as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow::array::{BooleanArray, Float64Array, Int32Array, StringArray, TimestampSecondArray};
-    use std::sync::Arc;
-
-    #[test]
-    fn summarizes_floats_with_nulls_nans_and_infinities() {
-        let a = Float64Array::from(vec![
-            Some(1.0),
-            None,
-            Some(f64::NAN),
-            Some(3.0),
-            Some(f64::INFINITY),
-            Some(-0.0),
-            Some(0.0),
-        ]);
-        let s = summarize(&a).unwrap();
-        assert_eq!((s.count, s.nulls, s.nans, s.infinities), (7, 1, 1, 1));
-        assert_eq!((s.min, s.max), (Some(-0.0), Some(3.0)));
-        assert_eq!(s.mean, Some(1.0));
-        // 1, NaN, 3, inf, 0 (both zeros alike)
-        assert_eq!(s.distinct, 5);
-    }
-
-    #[test]
-    fn summarizes_strings_booleans_and_timestamps() {
-        let s = summarize(&StringArray::from(vec![
-            Some("a"),
-            Some("b"),
-            None,
-            Some("a"),
-        ]))
-        .unwrap();
-        assert_eq!((s.distinct, s.nulls, s.min), (2, 1, None));
-        let b = summarize(&BooleanArray::from(vec![true, false, true, true])).unwrap();
-        assert_eq!((b.min, b.max, b.mean), (Some(0.0), Some(1.0), Some(0.75)));
-        let t = summarize(&TimestampSecondArray::from(vec![10, 20])).unwrap();
-        assert_eq!((t.min, t.max), (Some(10.0), Some(20.0)));
-    }
-
-    #[test]
-    fn mean_is_compensated() {
-        let mut values = vec![1e16];
-        values.extend(std::iter::repeat_n(1.0, 10_000));
-        values.push(-1e16);
-        let s = summarize(&Float64Array::from(values)).unwrap();
-        assert_eq!(s.mean, Some(10_000.0 / 10_002.0));
-    }
-
-    #[test]
-    fn counts_values_most_frequent_first() {
-        let a = StringArray::from(vec![
-            Some("x"),
-            Some("y"),
-            Some("x"),
-            None,
-            Some("z"),
-            Some("y"),
-            Some("x"),
-        ]);
-        let c = value_counts(&a, 2).unwrap();
-        assert_eq!(c.top, vec![("x".into(), 3), ("y".into(), 2)]);
-        assert_eq!((c.distinct, c.nulls), (3, 1));
-    }
-
-    #[test]
-    fn finds_unseen_values_across_types() {
-        let reference: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3]));
-        let current: ArrayRef = Arc::new(Int32Array::from(vec![
-            Some(1),
-            Some(4),
-            Some(4),
-            Some(5),
-            None,
-        ]));
-        let u = unseen(&reference, &current, 1).unwrap();
-        assert_eq!((u.rows, u.distinct), (3, 2));
-        assert_eq!(u.examples, vec![("4".into(), 2)]);
-        // Numbers compare as numbers across types: 1 (int) is 1.0 (float).
-        let floats: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0, -0.0]));
-        let ints: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 0, 7]));
-        let u = unseen(&floats, &ints, 5).unwrap();
-        assert_eq!((u.rows, u.distinct), (1, 1));
-        assert_eq!(u.examples, vec![("7".into(), 1)]);
-        let seen: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
-        let now: ArrayRef = Arc::new(BooleanArray::from(vec![true, false]));
-        assert_eq!(
-            unseen(&seen, &now, 5).unwrap().examples,
-            vec![("false".into(), 1)]
-        );
-    }
-
-    #[test]
-    fn counts_outside_range_ignoring_nan_and_null() {
-        let a = Float64Array::from(vec![
-            Some(-1.0),
-            Some(0.5),
-            Some(2.0),
-            None,
-            Some(f64::NAN),
-            Some(1.0),
-        ]);
-        assert_eq!(count_outside(&a, 0.0, 1.0).unwrap(), 2);
-        assert!(count_outside(&StringArray::from(vec!["a"]), 0.0, 1.0).is_err());
-    }
+/// The backend this build uses.
+pub fn backend() -> &'static dyn Backend {
+    &Cpu
 }

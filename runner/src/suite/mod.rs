@@ -27,8 +27,38 @@ pub struct Suite {
     pub source: SuiteSource,
     pub artifacts: Vec<ArtifactSpec>,
     pub plugins: Vec<PluginSpec>,
+    pub commands: Vec<CommandSpec>,
     pub checks: Vec<CheckSpec>,
 }
+
+/// A command the runner executes host-side, outside the sandbox (the
+/// determinism check's re-run mode). Declared only in a suite that sets
+/// `run_commands = true`.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    pub name: String,
+    /// The program and its arguments, placeholders expanded.
+    pub argv: Vec<String>,
+    /// How many times to run it, each in a fresh temporary folder.
+    pub runs: u32,
+    /// Per run.
+    pub timeout: Duration,
+    pub env: Vec<(String, String)>,
+    pub outputs: Vec<OutputSpec>,
+    pub span: std::ops::Range<usize>,
+}
+
+/// A file a command writes, relative to its run's folder.
+#[derive(Debug, Clone)]
+pub struct OutputSpec {
+    pub name: String,
+    pub path: PathBuf,
+    pub format: Format,
+    pub delimiter: u8,
+}
+
+/// Runs when a command sets no timeout.
+pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A declared artifact: a name plugins use, and a file.
 #[derive(Debug, Clone)]

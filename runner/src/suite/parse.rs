@@ -12,12 +12,14 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource};
 use super::{
-    ArtifactSpec, CheckSpec, DEFAULT_MEMORY_BYTES, DEFAULT_TIMEOUT, Format, Limits, PluginSpec,
-    Severity, Suite,
+    ArtifactSpec, CheckSpec, CommandSpec, DEFAULT_COMMAND_TIMEOUT, DEFAULT_MEMORY_BYTES,
+    DEFAULT_TIMEOUT, Format, Limits, OutputSpec, PluginSpec, Severity, Suite,
 };
 
-const TOP_KEYS: &[&str] = &["suite", "defaults", "artifacts", "plugins", "check"];
-const SUITE_KEYS: &[&str] = &["name", "description"];
+const TOP_KEYS: &[&str] = &["suite", "defaults", "artifacts", "plugins", "commands", "check"];
+const SUITE_KEYS: &[&str] = &["name", "description", "run_commands"];
+const COMMAND_KEYS: &[&str] = &["run", "runs", "timeout", "env", "outputs"];
+const OUTPUT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
 const ARTIFACT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const PLUGIN_KEYS: &[&str] = &["path", "sha256"];
@@ -165,7 +167,9 @@ impl Parser<'_> {
         let mut default_severity = Severity::Error;
         let mut artifacts = Vec::new();
         let mut plugins = Vec::new();
+        let mut commands = Vec::new();
         let mut checks = Vec::new();
+        let mut run_commands = None;
 
         if let Some(meta) = get(root, "suite").and_then(|v| self.table(v, "[suite]")) {
             self.known_keys(meta, SUITE_KEYS, "[suite]");
@@ -174,6 +178,15 @@ impl Parser<'_> {
             }
             if let Some(d) = get(meta, "description") {
                 self.string(d, "description");
+            }
+            if let Some(v) = get(meta, "run_commands") {
+                match v.get_ref() {
+                    DeValue::Boolean(b) => run_commands = Some((*b, v.span())),
+                    other => self.report(
+                        self.new_error(ErrorKind::InvalidValue, v.span(), "`run_commands` must be true or false")
+                            .label(format!("found {}", kind_name(other))),
+                    ),
+                }
             }
         }
         if let Some(table) = get(root, "defaults").and_then(|v| self.table(v, "[defaults]")) {
@@ -195,6 +208,27 @@ impl Parser<'_> {
                 if let Some(p) = self.plugin(key.get_ref(), value) {
                     plugins.push(p);
                 }
+            }
+        }
+        if let Some(value) = get(root, "commands")
+            && let Some(table) = self.table(value, "[commands]")
+        {
+            for (key, value) in table.iter() {
+                if let Some(c) = self.command(key.get_ref(), value, &artifacts) {
+                    commands.push(c);
+                }
+            }
+            if !commands.is_empty() && run_commands.as_ref().is_none_or(|(allowed, _)| !*allowed) {
+                let span = run_commands.clone().map_or(value.span(), |(_, span)| span);
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        span,
+                        "the suite declares commands but does not opt in to running them",
+                    )
+                    .label("commands run on this machine, outside the sandbox")
+                    .help("set `run_commands = true` under [suite] if you trust these commands"),
+                );
             }
         }
         match get(root, "check").map(|v| (v.span(), v.get_ref())) {
@@ -235,8 +269,195 @@ impl Parser<'_> {
             source: self.source.clone(),
             artifacts,
             plugins,
+            commands,
             checks,
         }
+    }
+
+    /// `[commands.NAME]`: `run` is an argument list whose `{suite_dir}` and
+    /// `{artifact:NAME}` placeholders become absolute paths.
+    fn command(
+        &mut self,
+        name: &str,
+        value: &Value<'_>,
+        artifacts: &[ArtifactSpec],
+    ) -> Option<CommandSpec> {
+        let table = self.table(value, &format!("command `{name}`"))?;
+        self.known_keys(table, COMMAND_KEYS, &format!("command `{name}`"));
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)) {
+            self.report(
+                self.new_error(ErrorKind::InvalidValue, value.span(), format!("invalid command name `{name}`"))
+                    .help("use letters, digits, `_` and `-` only"),
+            );
+            return None;
+        }
+        let Some(run) = get(table, "run") else {
+            self.report(
+                self.new_error(ErrorKind::InvalidValue, value.span(), format!("command `{name}` has no `run`"))
+                    .help("write `run = [\"python3\", \"{suite_dir}/score.py\", \"--out\", \"predictions.csv\"]`"),
+            );
+            return None;
+        };
+        let suite_dir = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        let mut argv = Vec::new();
+        match run.get_ref() {
+            DeValue::Array(items) if !items.is_empty() => {
+                for item in items {
+                    let arg = self.string(item, "a `run` argument")?;
+                    argv.push(self.expand(&arg, item.span(), &suite_dir, artifacts)?);
+                }
+            }
+            _ => {
+                self.report(
+                    self.new_error(ErrorKind::InvalidValue, run.span(), "`run` must be a non-empty list of strings")
+                        .help("the program and its arguments, one string each; no shell is involved"),
+                );
+                return None;
+            }
+        }
+        let runs = match get(table, "runs") {
+            Some(v) => match v.get_ref() {
+                DeValue::Integer(i) if i.to_string().parse::<u32>().is_ok_and(|n| (2..=100).contains(&n)) => {
+                    i.to_string().parse().ok()?
+                }
+                _ => {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "`runs` must be an integer from 2 to 100"));
+                    return None;
+                }
+            },
+            None => 2,
+        };
+        let timeout = self
+            .limits(
+                table,
+                &Limits {
+                    timeout: DEFAULT_COMMAND_TIMEOUT,
+                    memory_bytes: DEFAULT_MEMORY_BYTES,
+                },
+            )
+            .timeout;
+        let mut env = Vec::new();
+        if let Some(t) = get(table, "env").and_then(|v| self.table(v, "`env`")) {
+            for (key, value) in t.iter() {
+                let text = self.string(value, "an environment value")?;
+                env.push((key.get_ref().to_string(), self.expand(&text, value.span(), &suite_dir, artifacts)?));
+            }
+        }
+        let mut outputs = Vec::new();
+        match get(table, "outputs") {
+            Some(v) => {
+                let t = self.table(v, "`outputs`")?;
+                for (key, value) in t.iter() {
+                    outputs.push(self.output(key.get_ref(), value)?);
+                }
+            }
+            None => {
+                self.report(
+                    self.new_error(ErrorKind::InvalidValue, value.span(), format!("command `{name}` declares no `outputs`"))
+                        .help("name the files each run writes: `outputs = { predictions = \"predictions.csv\" }`"),
+                );
+                return None;
+            }
+        }
+        Some(CommandSpec {
+            name: name.to_string(),
+            argv,
+            runs,
+            timeout,
+            env,
+            outputs,
+            span: value.span(),
+        })
+    }
+
+    fn expand(
+        &mut self,
+        text: &str,
+        span: Range<usize>,
+        suite_dir: &Path,
+        artifacts: &[ArtifactSpec],
+    ) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find('}') else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let placeholder = &rest[start + 1..start + end];
+            if placeholder == "suite_dir" {
+                out.push_str(&suite_dir.display().to_string());
+            } else if let Some(artifact) = placeholder.strip_prefix("artifact:") {
+                match artifacts.iter().find(|a| a.name == artifact) {
+                    Some(a) => out.push_str(
+                        &std::path::absolute(&a.path).unwrap_or_else(|_| a.path.clone()).display().to_string(),
+                    ),
+                    None => {
+                        self.report(
+                            self.new_error(ErrorKind::UnknownArtifact, span, format!("unknown artifact `{artifact}`"))
+                                .suggest(artifact, artifacts.iter().map(|a| a.name.as_str())),
+                        );
+                        return None;
+                    }
+                }
+            } else {
+                self.report(
+                    self.new_error(ErrorKind::InvalidValue, span, format!("unknown placeholder `{{{placeholder}}}`"))
+                        .help("placeholders are `{suite_dir}` and `{artifact:NAME}`"),
+                );
+                return None;
+            }
+            rest = &rest[start + end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    fn output(&mut self, name: &str, value: &Value<'_>) -> Option<OutputSpec> {
+        let (path_value, format_value) = match value.get_ref() {
+            DeValue::Table(t) => {
+                self.known_keys(t, OUTPUT_KEYS, &format!("output `{name}`"));
+                (get(t, "path")?, get(t, "format"))
+            }
+            _ => (value, None),
+        };
+        let raw = self.string(path_value, "output path")?;
+        let path = PathBuf::from(&raw);
+        if path.is_absolute() || path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            self.report(
+                self.new_error(ErrorKind::InvalidValue, path_value.span(), format!("output `{name}` must stay inside the run's folder"))
+                    .help("outputs are relative to the fresh folder each run starts in"),
+            );
+            return None;
+        }
+        let format = match format_value {
+            Some(v) => {
+                let f = self.string(v, "format")?;
+                Format::from_name(&f).or_else(|| {
+                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("unknown format `{f}`")));
+                    None
+                })?
+            }
+            None => match Format::detect(&path) {
+                Some(f) => f,
+                None => {
+                    self.report(
+                        self.new_error(ErrorKind::InvalidValue, path_value.span(), format!("cannot tell the format of `{raw}` from its name"))
+                            .help(format!("set `format` to one of: {}", Format::NAMES.join(", "))),
+                    );
+                    return None;
+                }
+            },
+        };
+        let delimiter = if raw.to_ascii_lowercase().ends_with(".tsv") { b'\t' } else { b',' };
+        Some(OutputSpec {
+            name: name.to_string(),
+            path,
+            format,
+            delimiter,
+        })
     }
 
     fn artifact(&mut self, name: &str, value: &Value<'_>) -> Option<ArtifactSpec> {

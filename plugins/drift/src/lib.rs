@@ -1,0 +1,593 @@
+//! The `drift` check: has the data moved between a reference table
+//! (training, or last month's serving) and a current one?
+//!
+//! Per column, a method is chosen by documented rules (see [`rules`]), each
+//! with its threshold; the host computes the statistics for all columns in
+//! parallel. The plugin keeps the policy: which method, which threshold,
+//! what counts as drifted, and the dataset verdict (share of drifted columns
+//! against `max_drifted_share`). The method and threshold actually used are
+//! in every finding, so a change in data size never changes a test silently.
+
+mod rules;
+
+use std::collections::BTreeMap;
+
+use mltest_sdk::kernels::{self, BinEdges, Binning, DriftRequest, PairProfile, Smoothing};
+use mltest_sdk::{ArtifactName, Check, Finding, Outcome, Result, artifacts, bail};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use rules::{Choice, Kind, Method, Preset};
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Artifact name of the reference table (what "no drift" looks like).
+    reference: ArtifactName,
+    /// Artifact name of the current table.
+    current: ArtifactName,
+    /// Columns to compare, as names or glob patterns; default: every column
+    /// both tables have.
+    #[serde(default)]
+    columns: Vec<String>,
+    /// Columns (names or glob patterns) to leave out.
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// `default`: Evidently's rules with the contingency chi-square.
+    /// `evidently`: Evidently's choices and numbers exactly (goodness-of-fit chi-square).
+    #[serde(default)]
+    preset: Preset,
+    /// One method for every column, instead of the automatic choice.
+    #[serde(default)]
+    method: Option<Method>,
+    /// Per column (name or glob pattern): method, threshold or kind.
+    #[serde(default)]
+    per_column: BTreeMap<String, ColumnOverride>,
+    /// Threshold per method: the p-value below which a test says drift, or the
+    /// distance at or above which a distance says drift.
+    #[serde(default)]
+    thresholds: BTreeMap<Method, f64>,
+    /// The dataset drifts when at least this share of compared columns drift.
+    #[serde(default = "default_share")]
+    max_drifted_share: f64,
+    /// How numerical columns are binned for psi, kl_div, jensen_shannon and hellinger.
+    #[serde(default)]
+    binning: BinningParams,
+    /// Outcome of a drifted column's own finding: `warn` (reported; the
+    /// dataset share decides) or `fail`.
+    #[serde(default)]
+    column_outcome: Level,
+    /// Largest allowed change in a column's null share (absolute, 0.1 = 10
+    /// points) before its finding is marked with `column_outcome`.
+    #[serde(default = "default_null_change")]
+    max_null_share_change: f64,
+    /// What current categories unseen in the reference do to a column's finding.
+    #[serde(default = "default_new_categories")]
+    new_categories: Policy,
+}
+
+fn default_share() -> f64 {
+    0.5
+}
+
+fn default_null_change() -> f64 {
+    0.1
+}
+
+fn default_new_categories() -> Policy {
+    Policy::Warn
+}
+
+#[derive(Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnOverride {
+    #[serde(default)]
+    method: Option<Method>,
+    #[serde(default)]
+    threshold: Option<f64>,
+    /// Compare as `numerical` or `categorical` values.
+    #[serde(default)]
+    kind: Option<Kind>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BinningParams {
+    /// `both` (equal width over both samples), `reference` (equal width over
+    /// the reference, outer bins open) or `reference_quantiles`.
+    #[serde(default = "default_edges")]
+    edges: EdgesParam,
+    /// A bin count, or `"sturges"` (NumPy's rule).
+    #[serde(default)]
+    bins: BinsParam,
+    /// Empty bins: `none`, `evidently` (min share / 1e6, at most 1e-4) or a share.
+    #[serde(default)]
+    smoothing: SmoothingParam,
+}
+
+impl Default for BinningParams {
+    fn default() -> Self {
+        BinningParams {
+            edges: default_edges(),
+            bins: BinsParam::default(),
+            smoothing: SmoothingParam::default(),
+        }
+    }
+}
+
+fn default_edges() -> EdgesParam {
+    EdgesParam::Both
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgesParam {
+    Both,
+    Reference,
+    ReferenceQuantiles,
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
+#[serde(untagged)]
+pub enum BinsParam {
+    Count(u32),
+    Rule(BinsRule),
+}
+
+impl Default for BinsParam {
+    fn default() -> Self {
+        BinsParam::Rule(BinsRule::Sturges)
+    }
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum BinsRule {
+    Sturges,
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
+#[serde(untagged)]
+pub enum SmoothingParam {
+    Floor(f64),
+    Rule(SmoothingRule),
+}
+
+impl Default for SmoothingParam {
+    fn default() -> Self {
+        SmoothingParam::Rule(SmoothingRule::Evidently)
+    }
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum SmoothingRule {
+    None,
+    Evidently,
+}
+
+impl BinningParams {
+    fn to_wit(&self) -> Binning {
+        Binning {
+            edges: match self.edges {
+                EdgesParam::Both => BinEdges::Both,
+                EdgesParam::Reference => BinEdges::Reference,
+                EdgesParam::ReferenceQuantiles => BinEdges::ReferenceQuantiles,
+            },
+            bins: match self.bins {
+                BinsParam::Count(n) => n.max(1),
+                BinsParam::Rule(BinsRule::Sturges) => 0,
+            },
+            smoothing: match self.smoothing {
+                SmoothingParam::Floor(v) => Smoothing::Floor(v),
+                SmoothingParam::Rule(SmoothingRule::None) => Smoothing::None,
+                SmoothingParam::Rule(SmoothingRule::Evidently) => Smoothing::Evidently,
+            },
+        }
+    }
+
+    fn describe(&self) -> String {
+        let edges = match self.edges {
+            EdgesParam::Both => "both",
+            EdgesParam::Reference => "reference",
+            EdgesParam::ReferenceQuantiles => "reference_quantiles",
+        };
+        let bins = match self.bins {
+            BinsParam::Count(n) => n.to_string(),
+            BinsParam::Rule(BinsRule::Sturges) => "sturges".into(),
+        };
+        let smoothing = match self.smoothing {
+            SmoothingParam::Floor(v) => v.to_string(),
+            SmoothingParam::Rule(SmoothingRule::None) => "none".into(),
+            SmoothingParam::Rule(SmoothingRule::Evidently) => "evidently".into(),
+        };
+        format!("edges={edges}, bins={bins}, smoothing={smoothing}")
+    }
+}
+
+#[derive(Deserialize, JsonSchema, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    #[default]
+    Warn,
+    Fail,
+}
+
+impl Level {
+    fn outcome(self) -> Outcome {
+        match self {
+            Level::Warn => Outcome::Warn,
+            Level::Fail => Outcome::Fail,
+        }
+    }
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    Allow,
+    Warn,
+    Fail,
+}
+
+/// Distinct values counted exactly up to this; the rules need far fewer.
+const DISTINCT_LIMIT: u32 = 1000;
+
+struct Drift;
+
+impl Check for Drift {
+    type Params = Params;
+    const NAME: &'static str = "drift";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+    const SUMMARY: &'static str =
+        "data and prediction drift per column (KS, chi-square, z, PSI, Jensen-Shannon, Wasserstein...) and the share of drifted columns";
+
+    fn run(params: Params) -> Result<Vec<Finding>> {
+        if !(0.0..=1.0).contains(&params.max_drifted_share) {
+            bail!("max_drifted_share must be between 0 and 1");
+        }
+        let reference = artifacts::table(&params.reference)?;
+        let current = artifacts::table(&params.current)?;
+        let (columns, only_one_side) = select_columns(&params, &reference, &current)?;
+        if columns.is_empty() {
+            bail!(
+                "no columns to compare: `{}` and `{}` share none that the `columns`/`exclude` patterns select",
+                params.reference.0,
+                params.current.0
+            );
+        }
+        let profiles = kernels::profile_pairs(&reference, &current, &columns, DISTINCT_LIMIT);
+
+        // Choose per column, then compute every statistic in one batch.
+        let mut planned: Vec<(usize, Choice)> = Vec::new();
+        let mut findings: Vec<Option<Finding>> = vec![None; columns.len()];
+        for (i, (column, profile)) in columns.iter().zip(&profiles).enumerate() {
+            let profile = match profile {
+                Ok(p) => p,
+                Err(e) => {
+                    findings[i] = Some(Finding::error(name(column), e.0.clone()));
+                    continue;
+                }
+            };
+            match choose(&params, column, profile) {
+                Ok(choice) => planned.push((i, choice)),
+                Err(e) => findings[i] = Some(Finding::error(name(column), e.0)),
+            }
+        }
+        let binning = params.binning.to_wit();
+        let requests: Vec<DriftRequest> = planned
+            .iter()
+            .map(|(i, choice)| DriftRequest {
+                column: columns[*i].clone(),
+                method: choice.method.to_wit(),
+                kind: choice.kind.to_wit(),
+                binning,
+            })
+            .collect();
+        let results = kernels::drift(&reference, &current, &requests);
+
+        let mut drifted = Vec::new();
+        let mut evaluated = 0usize;
+        for ((i, choice), result) in planned.iter().zip(results) {
+            let column = &columns[*i];
+            let profile = profiles[*i].as_ref().ok();
+            let finding = match result {
+                Ok(result) => {
+                    evaluated += 1;
+                    let verdict = judge(&params, column, choice, &result, profile);
+                    if verdict.drifted {
+                        drifted.push(column.clone());
+                    }
+                    verdict.finding
+                }
+                Err(e) => no_values(&params, column, choice, profile, &e.0),
+            };
+            findings[*i] = Some(finding);
+        }
+        let mut out: Vec<Finding> = findings.into_iter().flatten().collect();
+        out.push(dataset(&params, &drifted, evaluated, &only_one_side));
+        Ok(out)
+    }
+}
+
+fn name(column: &str) -> String {
+    format!("drift[{column}]")
+}
+
+fn matches(patterns: &[String], column: &str) -> bool {
+    patterns.iter().any(|p| {
+        p == column || glob::Pattern::new(p).is_ok_and(|pattern| pattern.matches(column))
+    })
+}
+
+/// The columns to compare, in the current table's order, and those only
+/// one table has (reported in the dataset finding).
+fn select_columns(
+    params: &Params,
+    reference: &mltest_sdk::Table,
+    current: &mltest_sdk::Table,
+) -> Result<(Vec<String>, Vec<String>)> {
+    for p in params.columns.iter().chain(&params.exclude).chain(params.per_column.keys()) {
+        if let Err(e) = glob::Pattern::new(p) {
+            bail!("invalid column pattern `{p}`: {e}");
+        }
+    }
+    let reference_names: Vec<String> = reference.schema()?.into_iter().map(|f| f.name).collect();
+    let current_names: Vec<String> = current.schema()?.into_iter().map(|f| f.name).collect();
+    let wanted = |c: &String| {
+        (params.columns.is_empty() || matches(&params.columns, c)) && !matches(&params.exclude, c)
+    };
+    let columns = current_names
+        .iter()
+        .filter(|c| reference_names.contains(c) && wanted(c))
+        .cloned()
+        .collect();
+    let only_one_side = reference_names
+        .iter()
+        .filter(|c| !current_names.contains(c))
+        .chain(current_names.iter().filter(|c| !reference_names.contains(c)))
+        .filter(|c| wanted(c))
+        .cloned()
+        .collect();
+    // A plain name (no wildcard) that is missing is a mistake, not a filter.
+    for c in &params.columns {
+        let plain = !c.contains(['*', '?', '[']);
+        if plain && !(reference_names.contains(c) && current_names.contains(c)) {
+            bail!("column `{c}` is not in both `{}` and `{}`", params.reference.0, params.current.0);
+        }
+    }
+    Ok((columns, only_one_side))
+}
+
+fn choose(params: &Params, column: &str, profile: &PairProfile) -> Result<Choice> {
+    let overrides = params
+        .per_column
+        .iter()
+        .filter(|(pattern, _)| matches(std::slice::from_ref(pattern), column))
+        .map(|(_, o)| o)
+        .collect::<Vec<_>>();
+    let method = overrides.iter().find_map(|o| o.method).or(params.method);
+    let kind = overrides.iter().find_map(|o| o.kind);
+    let threshold = overrides.iter().find_map(|o| o.threshold);
+    rules::choose(params.preset, profile, method, kind, threshold, &params.thresholds)
+}
+
+struct Verdict {
+    finding: Finding,
+    drifted: bool,
+}
+
+fn share(missing: u64, rows: u64) -> f64 {
+    if rows == 0 { 0.0 } else { missing as f64 / rows as f64 }
+}
+
+fn null_shares(profile: Option<&PairProfile>) -> (f64, f64) {
+    profile.map_or((0.0, 0.0), |p| {
+        (
+            share(p.reference.nulls + p.reference.nans, p.reference.rows),
+            share(p.current.nulls + p.current.nans, p.current.rows),
+        )
+    })
+}
+
+fn worst(a: Outcome, b: Outcome) -> Outcome {
+    let rank = |o: Outcome| match o {
+        Outcome::Pass | Outcome::Skip => 0,
+        Outcome::Warn => 1,
+        Outcome::Fail => 2,
+        Outcome::Error => 3,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+fn judge(
+    params: &Params,
+    column: &str,
+    choice: &Choice,
+    result: &kernels::DriftResult,
+    profile: Option<&PairProfile>,
+) -> Verdict {
+    let score = result.p_value.unwrap_or(result.statistic);
+    let drifted = choice.method.drifted(score, choice.threshold);
+    let mut outcome = if drifted {
+        params.column_outcome.outcome()
+    } else {
+        Outcome::Pass
+    };
+    let compare = if choice.method.is_test() {
+        format!("p-value {} (drift below {})", fmt(score), fmt(choice.threshold))
+    } else {
+        format!("{} (drift at or above {})", fmt(score), fmt(choice.threshold))
+    };
+    let mut message = format!(
+        "{}: {} {compare}",
+        if drifted { "drifted" } else { "no drift" },
+        choice.method.label(),
+    );
+    let mut notes = Vec::new();
+    let (null_reference, null_current) = null_shares(profile);
+    let null_change = null_current - null_reference;
+    if null_change.abs() > params.max_null_share_change {
+        outcome = worst(outcome, params.column_outcome.outcome());
+        notes.push(format!(
+            "null share {:.2}% → {:.2}% (allowed change {:.2} points)",
+            null_reference * 100.0,
+            null_current * 100.0,
+            params.max_null_share_change * 100.0
+        ));
+    }
+    let new = result.new_categories.as_ref().filter(|n| n.rows > 0);
+    if let Some(new) = new {
+        let examples: Vec<String> = new
+            .examples
+            .iter()
+            .take(3)
+            .map(|e| format!("\"{}\" ({})", e.value, e.count))
+            .collect();
+        notes.push(format!(
+            "{} new categor{} in {} rows, e.g. {}",
+            new.distinct,
+            if new.distinct == 1 { "y" } else { "ies" },
+            new.rows,
+            examples.join(", ")
+        ));
+        match params.new_categories {
+            Policy::Allow => {}
+            Policy::Warn => outcome = worst(outcome, Outcome::Warn),
+            Policy::Fail => outcome = worst(outcome, Outcome::Fail),
+        }
+    }
+    if !notes.is_empty() {
+        message = format!("{message}; {}", notes.join("; "));
+    }
+    let mut details = vec![
+        format!("method: {} ({})", choice.method.as_str(), choice.method.label()),
+        format!("chosen: {}", choice.reason),
+        format!("kind: {}", choice.kind.as_str()),
+        format!("computed: {}", result.detail),
+        format!(
+            "values: {} reference, {} current; left out (null, NaN, inf): {} reference, {} current",
+            result.n_reference, result.n_current, result.missing_reference, result.missing_current
+        ),
+    ];
+    if choice.method.is_binned() && choice.kind == Kind::Numerical {
+        details.push(format!("binning: {}", params.binning.describe()));
+    }
+    let mut finding = Finding::new(name(column), outcome, message)
+        .observed(score)
+        .threshold(choice.threshold)
+        .property("column", column)
+        .property("method", choice.method.as_str())
+        .property("kind", choice.kind.as_str())
+        .property("statistic", result.statistic)
+        .property("threshold", choice.threshold)
+        .property("drifted", drifted)
+        .property("n_reference", result.n_reference)
+        .property("n_current", result.n_current)
+        .property("reason", &choice.reason)
+        .property("null_share_reference", null_reference)
+        .property("null_share_current", null_current);
+    if let Some(p) = result.p_value {
+        finding = finding.property("p_value", p);
+    }
+    if let Some(n) = &result.new_categories {
+        finding = finding.property("new_categories", n.distinct).property("new_category_rows", n.rows);
+        if let Some(new) = new {
+            let all: Vec<String> = new.examples.iter().map(|e| format!("{} ({})", e.value, e.count)).collect();
+            details.push(format!("new categories: {}", all.join(", ")));
+        }
+    }
+    Verdict {
+        finding: finding.details(details.join("\n")),
+        drifted,
+    }
+}
+
+/// A column with no values on one side: no statistic exists, but the change
+/// itself is news when only one side is empty.
+fn no_values(
+    params: &Params,
+    column: &str,
+    choice: &Choice,
+    profile: Option<&PairProfile>,
+    error: &str,
+) -> Finding {
+    let (null_reference, null_current) = null_shares(profile);
+    let both_empty = error.contains("both samples have no values");
+    let finding = if both_empty {
+        Finding::skip(name(column), "no values on either side: nothing to compare")
+    } else if error.contains("no values") {
+        let outcome = if (null_current - null_reference).abs() > params.max_null_share_change {
+            params.column_outcome.outcome()
+        } else {
+            Outcome::Warn
+        };
+        Finding::new(
+            name(column),
+            outcome,
+            format!(
+                "cannot compare: {}; null share {:.2}% → {:.2}%",
+                error.rsplit(": ").next().unwrap_or(error),
+                null_reference * 100.0,
+                null_current * 100.0
+            ),
+        )
+    } else {
+        return Finding::error(name(column), error);
+    };
+    finding
+        .property("column", column)
+        .property("method", choice.method.as_str())
+        .property("threshold", choice.threshold)
+        .property("drifted", false)
+        .property("null_share_reference", null_reference)
+        .property("null_share_current", null_current)
+}
+
+fn dataset(params: &Params, drifted: &[String], evaluated: usize, only_one_side: &[String]) -> Finding {
+    let share = if evaluated == 0 { 0.0 } else { drifted.len() as f64 / evaluated as f64 };
+    let failed = evaluated > 0 && share >= params.max_drifted_share;
+    let mut message = format!(
+        "{} of {} columns drifted ({:.1}%; dataset drift at {:.1}% or more)",
+        drifted.len(),
+        evaluated,
+        share * 100.0,
+        params.max_drifted_share * 100.0
+    );
+    if !drifted.is_empty() {
+        message.push_str(&format!(": {}", drifted.join(", ")));
+    }
+    let mut details = Vec::new();
+    if !only_one_side.is_empty() {
+        details.push(format!("columns in only one table (not compared): {}", only_one_side.join(", ")));
+    }
+    details.push(format!("preset: {}", params.preset.as_str()));
+    let finding = if evaluated == 0 {
+        Finding::skip("drift.dataset", "no column could be compared")
+    } else {
+        Finding::check("drift.dataset", !failed, message)
+    };
+    finding
+        .observed(share)
+        .threshold(params.max_drifted_share)
+        .property("drifted_columns", drifted.len())
+        .property("columns", evaluated)
+        .property("share", share)
+        .property("max_drifted_share", params.max_drifted_share)
+        .property("preset", params.preset.as_str())
+        .details(details.join("\n"))
+}
+
+/// Short, exact enough for messages: 4 significant digits, scientific when tiny.
+fn fmt(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        v.to_string()
+    } else if v.abs() < 1e-4 {
+        format!("{v:.3e}")
+    } else {
+        let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
+mltest_sdk::export_check!(Drift);

@@ -1,0 +1,281 @@
+//! How a drift method is chosen for a column, and what its threshold means.
+//!
+//! The automatic rules start from Evidently's defaults, which users know:
+//!
+//! | column | reference ≤ 1000 values | reference > 1000 values |
+//! |---|---|---|
+//! | numerical, > 5 distinct (both sides) | `ks` (p < 0.05) | `wasserstein_normed` (≥ 0.1) |
+//! | numerical, 3–5 distinct | `chi_square` (p < 0.05) | `jensen_shannon` (≥ 0.1) |
+//! | ≤ 2 distinct | `z` (p < 0.05) | `jensen_shannon` (≥ 0.1) |
+//! | categorical (strings, booleans), > 2 distinct | `chi_square` (p < 0.05) | `jensen_shannon` (≥ 0.1) |
+//!
+//! One deliberate difference: the `default` preset's `chi_square` is the
+//! contingency test (reference and current both samples). Evidently's
+//! chi-square is a goodness-of-fit test that takes the reference proportions
+//! as exact; with many categories and a small reference it raises false
+//! alarms on data that did not move. The `evidently` preset keeps Evidently's
+//! form (`chi_square_gof`) for parity.
+
+use std::collections::BTreeMap;
+
+use mltest_sdk::kernels::{ColumnKind, DriftMethod, PairProfile};
+use mltest_sdk::{DataType, Result, bail};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Deserialize, JsonSchema, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    #[default]
+    Default,
+    Evidently,
+}
+
+impl Preset {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::Default => "default",
+            Preset::Evidently => "evidently",
+        }
+    }
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Two-sample Kolmogorov–Smirnov test (p-value).
+    Ks,
+    /// Chi-square contingency test on category counts (p-value).
+    ChiSquare,
+    /// Evidently's chi-square: goodness of fit to the reference proportions (p-value).
+    ChiSquareGof,
+    /// Two-proportion z-test, at most two categories (p-value).
+    Z,
+    /// Population stability index (distance).
+    Psi,
+    /// Kullback–Leibler divergence of the reference from the current (distance).
+    KlDiv,
+    /// Jensen–Shannon distance, natural log (distance).
+    JensenShannon,
+    /// Hellinger distance (distance).
+    Hellinger,
+    /// Wasserstein-1 distance in the column's units (distance; no default threshold).
+    Wasserstein,
+    /// Wasserstein-1 over the reference standard deviation (distance).
+    WassersteinNormed,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Ks => "ks",
+            Method::ChiSquare => "chi_square",
+            Method::ChiSquareGof => "chi_square_gof",
+            Method::Z => "z",
+            Method::Psi => "psi",
+            Method::KlDiv => "kl_div",
+            Method::JensenShannon => "jensen_shannon",
+            Method::Hellinger => "hellinger",
+            Method::Wasserstein => "wasserstein",
+            Method::WassersteinNormed => "wasserstein_normed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::Ks => "K-S test",
+            Method::ChiSquare => "chi-square contingency test",
+            Method::ChiSquareGof => "chi-square goodness-of-fit test",
+            Method::Z => "two-proportion z-test",
+            Method::Psi => "PSI",
+            Method::KlDiv => "K-L divergence",
+            Method::JensenShannon => "Jensen-Shannon distance",
+            Method::Hellinger => "Hellinger distance",
+            Method::Wasserstein => "Wasserstein distance",
+            Method::WassersteinNormed => "Wasserstein distance (normed)",
+        }
+    }
+
+    pub fn is_test(self) -> bool {
+        matches!(
+            self,
+            Method::Ks | Method::ChiSquare | Method::ChiSquareGof | Method::Z
+        )
+    }
+
+    pub fn is_binned(self) -> bool {
+        matches!(
+            self,
+            Method::Psi | Method::KlDiv | Method::JensenShannon | Method::Hellinger
+        )
+    }
+
+    /// The threshold when the suite sets none (Evidently's defaults).
+    fn default_threshold(self) -> Option<f64> {
+        match self {
+            Method::Wasserstein => None,
+            m if m.is_test() => Some(0.05),
+            _ => Some(0.1),
+        }
+    }
+
+    /// Tests drift when the p-value is below the threshold; distances when
+    /// the statistic reaches it.
+    pub fn drifted(self, score: f64, threshold: f64) -> bool {
+        if self.is_test() {
+            score < threshold
+        } else {
+            score >= threshold
+        }
+    }
+
+    /// The kind a method forces, if any.
+    fn forced_kind(self) -> Option<Kind> {
+        match self {
+            Method::Ks | Method::Wasserstein | Method::WassersteinNormed => Some(Kind::Numerical),
+            Method::ChiSquare | Method::ChiSquareGof | Method::Z => Some(Kind::Categorical),
+            _ => None,
+        }
+    }
+
+    pub fn to_wit(self) -> DriftMethod {
+        match self {
+            Method::Ks => DriftMethod::Ks,
+            Method::ChiSquare => DriftMethod::ChiSquare,
+            Method::ChiSquareGof => DriftMethod::ChiSquareGof,
+            Method::Z => DriftMethod::Z,
+            Method::Psi => DriftMethod::Psi,
+            Method::KlDiv => DriftMethod::KlDiv,
+            Method::JensenShannon => DriftMethod::JensenShannon,
+            Method::Hellinger => DriftMethod::Hellinger,
+            Method::Wasserstein => DriftMethod::Wasserstein,
+            Method::WassersteinNormed => DriftMethod::WassersteinNormed,
+        }
+    }
+}
+
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Numerical,
+    Categorical,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Numerical => "numerical",
+            Kind::Categorical => "categorical",
+        }
+    }
+
+    pub fn to_wit(self) -> ColumnKind {
+        match self {
+            Kind::Numerical => ColumnKind::Numerical,
+            Kind::Categorical => ColumnKind::Categorical,
+        }
+    }
+}
+
+/// The method, kind and threshold for one column, and why.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub method: Method,
+    pub kind: Kind,
+    pub threshold: f64,
+    pub reason: String,
+}
+
+/// Up to this many reference values, tests; beyond, distances.
+const SMALL_REFERENCE: u64 = 1000;
+
+fn is_numerical_type(t: DataType) -> bool {
+    t.is_numeric()
+        || matches!(
+            t,
+            DataType::Date | DataType::Datetime | DataType::DatetimeTz | DataType::Duration
+        )
+}
+
+pub fn choose(
+    preset: Preset,
+    profile: &PairProfile,
+    method: Option<Method>,
+    kind: Option<Kind>,
+    threshold: Option<f64>,
+    thresholds: &BTreeMap<Method, f64>,
+) -> Result<Choice> {
+    let numerical_type =
+        is_numerical_type(profile.reference_type) && is_numerical_type(profile.current_type);
+    let type_kind = if numerical_type { Kind::Numerical } else { Kind::Categorical };
+    let reference_values = profile.reference.rows - profile.reference.nulls - profile.reference.nans;
+    let distinct = profile.distinct_both;
+    let (method, reason) = match method {
+        Some(m) => (m, "set in the suite".to_string()),
+        None => {
+            let small = reference_values <= SMALL_REFERENCE;
+            let size = if small {
+                format!("{reference_values} reference values ≤ {SMALL_REFERENCE}")
+            } else {
+                format!("{reference_values} reference values > {SMALL_REFERENCE}")
+            };
+            let distinct_text = if distinct > u64::from(super::DISTINCT_LIMIT) {
+                format!("more than {} distinct", super::DISTINCT_LIMIT)
+            } else {
+                format!("{distinct} distinct")
+            };
+            let chi = match preset {
+                Preset::Default => Method::ChiSquare,
+                Preset::Evidently => Method::ChiSquareGof,
+            };
+            let m = match (kind.unwrap_or(type_kind), small) {
+                (Kind::Numerical, true) if distinct > 5 => Method::Ks,
+                (Kind::Numerical, false) if distinct > 5 => Method::WassersteinNormed,
+                (_, true) if distinct <= 2 => Method::Z,
+                (_, true) => chi,
+                (_, false) => Method::JensenShannon,
+            };
+            (
+                m,
+                format!(
+                    "auto ({} preset): {}, {size}, {distinct_text} → {}",
+                    preset.as_str(),
+                    kind.unwrap_or(type_kind).as_str(),
+                    m.as_str()
+                ),
+            )
+        }
+    };
+    // A method that needs numbers on a text column cannot run; say so.
+    let kind = match (method.forced_kind(), kind) {
+        (Some(forced), Some(asked)) if forced != asked => {
+            bail!("{} compares {} values, but the column is set to {}", method.as_str(), forced.as_str(), asked.as_str())
+        }
+        (Some(Kind::Numerical), None) if !numerical_type => {
+            bail!("{} needs a numerical column; this one is {:?}", method.as_str(), profile.current_type)
+        }
+        (Some(forced), _) => forced,
+        (None, Some(asked)) => asked,
+        // Binned methods: numbers are binned only when there are enough of
+        // them to bin; few distinct numbers compare as categories.
+        (None, None) if numerical_type && distinct > 5 => Kind::Numerical,
+        (None, None) => Kind::Categorical,
+    };
+    let threshold = match threshold
+        .or_else(|| thresholds.get(&method).copied())
+        .or_else(|| method.default_threshold())
+    {
+        Some(t) => t,
+        None => bail!(
+            "{} has no default threshold (it is in the column's units): set `thresholds.{}` or a per-column threshold",
+            method.as_str(),
+            method.as_str()
+        ),
+    };
+    Ok(Choice {
+        method,
+        kind,
+        threshold,
+        reason,
+    })
+}

@@ -1,0 +1,403 @@
+//! The host side of the `kernels` import: translates between the plugin
+//! contract's records and [`crate::kernels`], and fans batch requests out
+//! over columns in parallel. Column reads (the Parquet decode) run inside the
+//! parallel section too, so a table pair is read on every core.
+
+use std::sync::Arc;
+
+use arrow::array::ArrayRef;
+use rayon::prelude::*;
+use wasmtime::component::Resource;
+
+use super::bindings::mltest::plugin::kernels as wit;
+use super::imports::data_type;
+use super::state::{CheckState, ColumnHandle, TableHandle};
+use crate::catalog::Table;
+use crate::kernels as k;
+
+type Fallible<T> = wasmtime::Result<Result<T, String>>;
+
+fn column<'a>(
+    state: &'a CheckState,
+    handle: &Resource<ColumnHandle>,
+) -> wasmtime::Result<&'a ColumnHandle> {
+    Ok(state.table.get(handle)?)
+}
+
+fn table(state: &CheckState, handle: &Resource<TableHandle>) -> wasmtime::Result<Arc<Table>> {
+    Ok(state.table.get(handle)?.table.clone())
+}
+
+/// An error about a column of a table, naming its file.
+fn column_error(table: &Table, column: &str, e: impl std::fmt::Display) -> String {
+    format!("{}: column `{column}`: {e}", table.path().display())
+}
+
+fn read(table: &Table, column: &str) -> Result<ArrayRef, String> {
+    table.column(column).map_err(|e| e.to_string())
+}
+
+fn counts(pairs: Vec<(String, u64)>) -> Vec<wit::ValueCount> {
+    pairs
+        .into_iter()
+        .map(|(value, count)| wit::ValueCount { value, count })
+        .collect()
+}
+
+fn method(m: wit::DriftMethod) -> k::Method {
+    use wit::DriftMethod as W;
+    match m {
+        W::Ks => k::Method::Ks,
+        W::ChiSquare => k::Method::ChiSquare,
+        W::ChiSquareGof => k::Method::ChiSquareGof,
+        W::Z => k::Method::Z,
+        W::Psi => k::Method::Psi,
+        W::KlDiv => k::Method::KlDiv,
+        W::JensenShannon => k::Method::JensenShannon,
+        W::Hellinger => k::Method::Hellinger,
+        W::Wasserstein => k::Method::Wasserstein,
+        W::WassersteinNormed => k::Method::WassersteinNormed,
+    }
+}
+
+fn request(m: wit::DriftMethod, kind: wit::ColumnKind, binning: wit::Binning) -> k::DriftRequest {
+    k::DriftRequest {
+        method: method(m),
+        kind: match kind {
+            wit::ColumnKind::Numerical => k::Kind::Numerical,
+            wit::ColumnKind::Categorical => k::Kind::Categorical,
+        },
+        binning: k::Binning {
+            edges: match binning.edges {
+                wit::BinEdges::Both => k::Edges::Both,
+                wit::BinEdges::Reference => k::Edges::Reference,
+                wit::BinEdges::ReferenceQuantiles => k::Edges::ReferenceQuantiles,
+            },
+            bins: match binning.bins {
+                0 => k::Bins::Sturges,
+                n => k::Bins::Count(n),
+            },
+            smoothing: match binning.smoothing {
+                wit::Smoothing::None => k::Smoothing::None,
+                wit::Smoothing::Evidently => k::Smoothing::Evidently,
+                wit::Smoothing::Floor(v) => k::Smoothing::Floor(v),
+            },
+        },
+    }
+}
+
+fn drift_result(r: k::DriftResult) -> wit::DriftResult {
+    wit::DriftResult {
+        statistic: r.statistic,
+        p_value: r.p_value,
+        detail: r.detail,
+        n_reference: r.n_reference,
+        n_current: r.n_current,
+        missing_reference: r.missing_reference,
+        missing_current: r.missing_current,
+        bins: r.bins,
+        new_categories: r.new_categories.map(|n| wit::UnseenValues {
+            rows: n.rows,
+            distinct: n.distinct,
+            examples: counts(n.examples),
+        }),
+    }
+}
+
+fn side(s: k::SideProfile) -> wit::SideProfile {
+    wit::SideProfile {
+        rows: s.rows,
+        nulls: s.nulls,
+        nans: s.nans,
+        infinities: s.infinities,
+    }
+}
+
+fn to_tolerance(t: &wit::Tolerance) -> k::Tolerance {
+    k::Tolerance {
+        rtol: t.rtol,
+        atol: t.atol,
+        max_ulp: t.max_ulp,
+    }
+}
+
+fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> wit::ColumnDiff {
+    wit::ColumnDiff {
+        column: name,
+        compared: d.compared,
+        mismatches: d.mismatches,
+        max_abs_diff: d.max_abs_diff,
+        max_rel_diff: d.max_rel_diff,
+        max_ulp: d.max_ulp,
+        first: d
+            .first
+            .into_iter()
+            .map(|m| wit::Mismatch {
+                row: match labels {
+                    Some(labels) => labels[m.row as usize].clone(),
+                    None => m.row.to_string(),
+                },
+                actual: m.actual,
+                expected: m.expected,
+            })
+            .collect(),
+    }
+}
+
+impl wit::Host for CheckState {
+    fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<wit::ColumnStats> {
+        let col = column(self, &col)?;
+        Ok(k::backend()
+            .summarize(col.array.as_ref())
+            .map(|s| wit::ColumnStats {
+                count: s.count,
+                nulls: s.nulls,
+                nans: s.nans,
+                infinities: s.infinities,
+                min: s.min,
+                max: s.max,
+                mean: s.mean,
+                distinct: s.distinct,
+            })
+            .map_err(|e| col.error(e)))
+    }
+
+    fn count_values(
+        &mut self,
+        col: Resource<ColumnHandle>,
+        limit: u32,
+    ) -> Fallible<wit::ValueCounts> {
+        let col = column(self, &col)?;
+        Ok(k::backend()
+            .value_counts(col.array.as_ref(), limit as usize)
+            .map(|c| wit::ValueCounts {
+                top: counts(c.top),
+                distinct: c.distinct,
+                nulls: c.nulls,
+            })
+            .map_err(|e| col.error(e)))
+    }
+
+    fn find_unseen(
+        &mut self,
+        reference: Resource<ColumnHandle>,
+        current: Resource<ColumnHandle>,
+        limit: u32,
+    ) -> Fallible<wit::UnseenValues> {
+        let reference = column(self, &reference)?.array.clone();
+        let current = column(self, &current)?;
+        Ok(k::backend()
+            .unseen(reference.as_ref(), current.array.as_ref(), limit as usize)
+            .map(|u| wit::UnseenValues {
+                rows: u.rows,
+                distinct: u.distinct,
+                examples: counts(u.examples),
+            })
+            .map_err(|e| current.error(e)))
+    }
+
+    fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
+        let col = column(self, &col)?;
+        Ok(k::backend()
+            .count_outside(col.array.as_ref(), low, high)
+            .map_err(|e| col.error(e)))
+    }
+
+    fn histogram(&mut self, col: Resource<ColumnHandle>, edges: Vec<f64>) -> Fallible<Vec<u64>> {
+        let col = column(self, &col)?;
+        Ok(k::backend()
+            .histogram(col.array.as_ref(), &edges)
+            .map_err(|e| col.error(e)))
+    }
+
+    fn quantiles(
+        &mut self,
+        col: Resource<ColumnHandle>,
+        q: Vec<f64>,
+    ) -> Fallible<Vec<Option<f64>>> {
+        let col = column(self, &col)?;
+        Ok(k::backend()
+            .quantiles(col.array.as_ref(), &q)
+            .map_err(|e| col.error(e)))
+    }
+
+    fn profile_pairs(
+        &mut self,
+        reference: Resource<TableHandle>,
+        current: Resource<TableHandle>,
+        columns: Vec<String>,
+        distinct_limit: u32,
+    ) -> wasmtime::Result<Vec<Result<wit::PairProfile, String>>> {
+        let (reference, current) = (table(self, &reference)?, table(self, &current)?);
+        Ok(columns
+            .par_iter()
+            .map(|name| {
+                let (r, c) = rayon::join(|| read(&reference, name), || read(&current, name));
+                let (r, c) = (r?, c?);
+                let p = k::backend()
+                    .profile(r.as_ref(), c.as_ref(), distinct_limit.into())
+                    .map_err(|e| column_error(&current, name, e))?;
+                Ok(wit::PairProfile {
+                    reference_type: data_type(r.data_type()),
+                    current_type: data_type(c.data_type()),
+                    reference: side(p.reference),
+                    current: side(p.current),
+                    distinct_reference: p.distinct_reference,
+                    distinct_both: p.distinct_both,
+                })
+            })
+            .collect())
+    }
+
+    fn drift(
+        &mut self,
+        reference: Resource<TableHandle>,
+        current: Resource<TableHandle>,
+        requests: Vec<wit::DriftRequest>,
+    ) -> wasmtime::Result<Vec<Result<wit::DriftResult, String>>> {
+        let (reference, current) = (table(self, &reference)?, table(self, &current)?);
+        Ok(requests
+            .into_par_iter()
+            .map(|r| {
+                let (a, b) = rayon::join(|| read(&reference, &r.column), || read(&current, &r.column));
+                let (a, b) = (a?, b?);
+                k::backend()
+                    .two_sample(a.as_ref(), b.as_ref(), &request(r.method, r.kind, r.binning))
+                    .map(drift_result)
+                    .map_err(|e| column_error(&current, &r.column, e))
+            })
+            .collect())
+    }
+
+    fn drift_pair(
+        &mut self,
+        reference: Resource<ColumnHandle>,
+        current: Resource<ColumnHandle>,
+        method: wit::DriftMethod,
+        kind: wit::ColumnKind,
+        binning: wit::Binning,
+    ) -> Fallible<wit::DriftResult> {
+        let reference = column(self, &reference)?.array.clone();
+        let current = column(self, &current)?;
+        Ok(k::backend()
+            .two_sample(reference.as_ref(), current.array.as_ref(), &request(method, kind, binning))
+            .map(drift_result)
+            .map_err(|e| current.error(e)))
+    }
+
+    fn confusion_by_group(
+        &mut self,
+        data: Resource<TableHandle>,
+        request: wit::ConfusionRequest,
+    ) -> Fallible<wit::Confusion> {
+        let data = table(self, &data)?;
+        let mut names = vec![request.label.clone(), request.prediction.clone()];
+        names.extend(request.groups.iter().cloned());
+        let arrays: Result<Vec<ArrayRef>, String> = names.par_iter().map(|n| read(&data, n)).collect();
+        let arrays = match arrays {
+            Ok(arrays) => arrays,
+            Err(e) => return Ok(Err(e)),
+        };
+        let positive = k::Positive {
+            value: request.positive,
+            threshold: request.threshold,
+        };
+        Ok(k::backend()
+            .confusion_by_group(arrays[0].as_ref(), arrays[1].as_ref(), &positive, &arrays[2..])
+            .map(|c| wit::Confusion {
+                cells: c
+                    .cells
+                    .into_iter()
+                    .map(|c| wit::ConfusionCell {
+                        group: c.group,
+                        n: c.n,
+                        tp: c.tp,
+                        fp: c.fp,
+                        tn: c.tn,
+                        fn_: c.fn_,
+                    })
+                    .collect(),
+                skipped: c.skipped,
+            })
+            .map_err(|e| format!("{}: {e}", data.path().display())))
+    }
+
+    fn compare_tables(
+        &mut self,
+        actual: Resource<TableHandle>,
+        expected: Resource<TableHandle>,
+        request: wit::TableDiffRequest,
+    ) -> Fallible<wit::TableDiff> {
+        let (actual, expected) = (table(self, &actual)?, table(self, &expected)?);
+        Ok(compare_tables(&actual, &expected, &request))
+    }
+
+    fn compare_columns(
+        &mut self,
+        actual: Resource<ColumnHandle>,
+        expected: Resource<ColumnHandle>,
+        tolerance: wit::Tolerance,
+        limit: u32,
+    ) -> Fallible<wit::ColumnDiff> {
+        let expected = column(self, &expected)?.array.clone();
+        let actual = column(self, &actual)?;
+        Ok(k::backend()
+            .compare_columns(actual.array.as_ref(), expected.as_ref(), &to_tolerance(&tolerance), limit as usize)
+            .map(|d| column_diff(actual.name.clone(), d, None))
+            .map_err(|e| actual.error(e)))
+    }
+}
+
+/// Aligns two tables (by key or position) and compares the requested
+/// columns in parallel.
+fn compare_tables(
+    actual: &Table,
+    expected: &Table,
+    request: &wit::TableDiffRequest,
+) -> Result<wit::TableDiff, String> {
+    let limit = request.limit as usize;
+    let mut diff = wit::TableDiff {
+        rows_actual: actual.num_rows(),
+        rows_expected: expected.num_rows(),
+        missing_keys: 0,
+        extra_keys: 0,
+        missing_examples: Vec::new(),
+        extra_examples: Vec::new(),
+        duplicate_keys: 0,
+        columns: Vec::new(),
+    };
+    let alignment = if request.key.is_empty() {
+        None
+    } else {
+        let keys = |t: &Table| -> Result<Vec<ArrayRef>, String> {
+            request.key.iter().map(|k| read(t, k)).collect()
+        };
+        let a = k::compare::align_by_key(&keys(actual)?, &keys(expected)?, limit)
+            .map_err(|e| format!("{}: {e}", actual.path().display()))?;
+        diff.missing_keys = a.missing.0;
+        diff.extra_keys = a.extra.0;
+        diff.missing_examples = a.missing.1.clone();
+        diff.extra_examples = a.extra.1.clone();
+        diff.duplicate_keys = a.duplicates;
+        Some(a)
+    };
+    diff.columns = request
+        .columns
+        .par_iter()
+        .map(|(name, t)| {
+            let (a, e) = rayon::join(|| read(actual, name), || read(expected, name));
+            let (mut a, mut e) = (a?, e?);
+            if let Some(alignment) = &alignment {
+                a = k::compare::take(a.as_ref(), &alignment.actual_rows)
+                    .map_err(|err| column_error(actual, name, err))?;
+                e = k::compare::take(e.as_ref(), &alignment.expected_rows)
+                    .map_err(|err| column_error(expected, name, err))?;
+            }
+            k::backend()
+                .compare_columns(a.as_ref(), e.as_ref(), &to_tolerance(t), limit)
+                .map(|d| column_diff(name.clone(), d, alignment.as_ref().map(|a| a.keys.as_slice())))
+                .map_err(|err| column_error(actual, name, err))
+        })
+        .collect();
+    Ok(diff)
+}
