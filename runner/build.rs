@@ -6,6 +6,8 @@ const BUILTINS: &[(&str, &str)] = &[
     ("schema", "mltest-plugin-schema"),
     ("metrics", "mltest-plugin-metrics"),
     ("drift", "mltest-plugin-drift"),
+    ("fairness", "mltest-plugin-fairness"),
+    ("determinism", "mltest-plugin-determinism"),
 ];
 
 fn main() {
