@@ -16,7 +16,11 @@ fn passing_candidate_passes_with_a_warning_and_valid_reports() {
         finding(check(&report, "schema"), "schema.extra[request_id]")["outcome"],
         "warn"
     );
-    for id in ["schema", "metrics"] {
+    for id in ["schema", "metrics", "drift", "fairness", "determinism"] {
+        assert_eq!(
+            check(&report, id)["outcome"],
+            if id == "schema" { "warn" } else { "pass" }
+        );
         let digest = check(&report, id)["plugin_digest"].as_str().unwrap();
         assert_eq!(digest.len(), 64, "sha256 hex digest");
     }
@@ -30,7 +34,7 @@ fn passing_candidate_passes_with_a_warning_and_valid_reports() {
     assert!(run.stdout().contains("PASSED"), "{}", run.all());
 
     let junit = scratch.validate_junit("report.xml");
-    assert_eq!(junit["suites"], 2);
+    assert_eq!(junit["suites"], 5);
     assert_eq!(junit["failures"], 0);
     assert_eq!(junit["errors"], 0);
     let findings = count(&report, "pass") + count(&report, "warn") + count(&report, "skip");
@@ -51,6 +55,15 @@ fn regressed_candidate_fails_for_each_planted_reason() {
         (schema, "schema.categories[employment_type]"),
         (metrics, "metrics.regression[auc]"),
         (metrics, "metrics.min[auc]"),
+        (check(&report, "drift"), "drift.dataset"),
+        (
+            check(&report, "fairness"),
+            "fairness.demographic_parity_ratio[sex]",
+        ),
+        (
+            check(&report, "determinism"),
+            "determinism.column[score@2/predictions vs score@1/predictions: score]",
+        ),
     ] {
         assert_eq!(finding(check, name)["outcome"], "fail", "{name}");
     }
@@ -118,9 +131,14 @@ fn only_and_skip_select_checks_by_glob() {
     assert_eq!(report["checks"].as_array().unwrap().len(), 1);
     assert_eq!(report["checks"][0]["id"], "metrics");
 
-    let (_, report) = scratch.run_suite("regressed.toml", &["--skip", "metrics"]);
-    assert_eq!(report["checks"].as_array().unwrap().len(), 1);
-    assert_eq!(report["checks"][0]["id"], "schema");
+    let (_, report) = scratch.run_suite("regressed.toml", &["--skip", "metrics", "--skip", "d*"]);
+    let ids: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["schema", "fairness"]);
 
     let run = scratch.mltest(&["run", "regressed.toml", "--only", "nothing-*"]);
     assert_eq!(
@@ -174,7 +192,7 @@ fn json_to_stdout_and_validate_and_plugins() {
     assert_eq!(run.code(), 0);
     let report: serde_json::Value =
         serde_json::from_str(&run.stdout()).expect("stdout is the JSON report alone");
-    assert_eq!(report["checks"].as_array().unwrap().len(), 2);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 5);
 
     let run = scratch.mltest(&["validate", "regressed.toml"]);
     assert_eq!(
@@ -184,14 +202,14 @@ fn json_to_stdout_and_validate_and_plugins() {
         run.all()
     );
     assert!(
-        run.stdout().contains("valid (5 artifacts, 2 checks)"),
+        run.stdout().contains("valid (9 artifacts, 5 checks)"),
         "{}",
         run.all()
     );
 
     let run = scratch.mltest(&["plugins"]);
     assert_eq!(run.code(), 0);
-    for plugin in ["schema", "metrics"] {
+    for plugin in ["schema", "metrics", "drift", "fairness", "determinism"] {
         assert!(
             run.stdout()
                 .lines()
@@ -217,7 +235,7 @@ fn second_run_loads_compiled_plugins_from_the_cache() {
         .collect();
     assert_eq!(
         entries.len(),
-        2,
+        5,
         "one compiled entry per built-in plugin: {entries:?}"
     );
     assert!(entries.iter().all(|e| e.ends_with(".cwasm")));

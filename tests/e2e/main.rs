@@ -3,5 +3,8 @@
 
 mod data_errors;
 mod demo;
+mod determinism;
+mod drift;
+mod fairness;
 mod sandbox;
 mod suite_errors;

@@ -81,8 +81,7 @@ impl Check for Determinism {
     type Params = Params;
     const NAME: &'static str = "determinism";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    const SUMMARY: &'static str =
-        "same input, same output: candidate vs golden outputs and re-runs of a scoring command (tables, JSON, digests)";
+    const SUMMARY: &'static str = "same input, same output: candidate vs golden outputs and re-runs of a scoring command (tables, JSON, digests)";
 
     fn run(params: Params) -> Result<Vec<Finding>> {
         if params.rtol < 0.0 || params.atol < 0.0 {
@@ -91,7 +90,10 @@ impl Check for Determinism {
         let mut pairs: Vec<(String, String)> = Vec::new();
         match params.outputs.as_slice() {
             [] => {}
-            [only] => bail!("`outputs` names only `{}`: give a baseline and at least one output to compare with it", only.0),
+            [only] => bail!(
+                "`outputs` names only `{}`: give a baseline and at least one output to compare with it",
+                only.0
+            ),
             [baseline, others @ ..] => {
                 pairs.extend(others.iter().map(|o| (baseline.0.clone(), o.0.clone())));
             }
@@ -115,14 +117,24 @@ impl Check for Determinism {
                     }
                 }
             }
-            if let Some(unknown) = params.golden.keys().find(|g| !first.outputs.iter().any(|(o, _)| o == *g)) {
-                bail!("`golden` names output `{unknown}`, which command `{command}` does not declare");
+            if let Some(unknown) = params
+                .golden
+                .keys()
+                .find(|g| !first.outputs.iter().any(|(o, _)| o == *g))
+            {
+                bail!(
+                    "`golden` names output `{unknown}`, which command `{command}` does not declare"
+                );
             }
         } else if !params.golden.is_empty() {
-            bail!("`golden` needs `rerun`: for artifacts on disk, list the golden one first in `outputs`");
+            bail!(
+                "`golden` needs `rerun`: for artifacts on disk, list the golden one first in `outputs`"
+            );
         }
         if pairs.is_empty() {
-            bail!("nothing to compare: give `outputs` (two or more artifacts) or `rerun` (a declared command)");
+            bail!(
+                "nothing to compare: give `outputs` (two or more artifacts) or `rerun` (a declared command)"
+            );
         }
         let mut findings = Vec::new();
         for (baseline, other) in &pairs {
@@ -203,13 +215,24 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
     let rows_name = format!("determinism.rows[{pair}]");
     let mut problems = Vec::new();
     if diff.rows_actual != diff.rows_expected {
-        problems.push(format!("{} rows vs {} in `{baseline}`", diff.rows_actual, diff.rows_expected));
+        problems.push(format!(
+            "{} rows vs {} in `{baseline}`",
+            diff.rows_actual, diff.rows_expected
+        ));
     }
     if diff.missing_keys > 0 {
-        problems.push(format!("{} keys of `{baseline}` missing, e.g. {}", diff.missing_keys, diff.missing_examples.join("; ")));
+        problems.push(format!(
+            "{} keys of `{baseline}` missing, e.g. {}",
+            diff.missing_keys,
+            diff.missing_examples.join("; ")
+        ));
     }
     if diff.extra_keys > 0 {
-        problems.push(format!("{} keys not in `{baseline}`, e.g. {}", diff.extra_keys, diff.extra_examples.join("; ")));
+        problems.push(format!(
+            "{} keys not in `{baseline}`, e.g. {}",
+            diff.extra_keys,
+            diff.extra_examples.join("; ")
+        ));
     }
     if diff.duplicate_keys > 0 {
         problems.push(format!("{} rows repeat a key", diff.duplicate_keys));
@@ -218,7 +241,10 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
         problems.push(format!("columns missing: {}", missing.join(", ")));
     }
     let rows = if problems.is_empty() {
-        Finding::pass(rows_name, format!("{} rows, the same as `{baseline}`", diff.rows_actual))
+        Finding::pass(
+            rows_name,
+            format!("{} rows, the same as `{baseline}`", diff.rows_actual),
+        )
     } else {
         Finding::fail(rows_name, problems.join("; "))
     };
@@ -242,17 +268,26 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
         let name = format!("determinism.column[{pair}: {}]", column.column);
         let t = tolerance(params, &column.column);
         let largest = match (column.max_abs_diff, column.max_rel_diff) {
-            (Some(a), Some(r)) => format!("; largest difference {a:.3e} (relative {r:.3e}, {} ulp)", column.max_ulp.unwrap_or(0)),
+            (Some(a), Some(r)) => format!(
+                "; largest difference {a:.3e} (relative {r:.3e}, {} ulp)",
+                column.max_ulp.unwrap_or(0)
+            ),
             _ => String::new(),
         };
         let tolerance_text = if column.max_abs_diff.is_some() {
-            let ulp = t.max_ulp.map(|u| format!(" or {u} ulp")).unwrap_or_default();
+            let ulp = t
+                .max_ulp
+                .map(|u| format!(" or {u} ulp"))
+                .unwrap_or_default();
             format!(" (rtol {}, atol {}{ulp})", num(t.rtol), num(t.atol))
         } else {
             " (exact)".to_string()
         };
         let finding = if column.mismatches == 0 {
-            Finding::pass(name, format!("{} rows match{tolerance_text}{largest}", column.compared))
+            Finding::pass(
+                name,
+                format!("{} rows match{tolerance_text}{largest}", column.compared),
+            )
         } else {
             let shown: Vec<String> = column
                 .first
@@ -275,7 +310,10 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
                     shown.first().cloned().unwrap_or_default()
                 ),
             )
-            .details(format!("first differing rows ({other} vs {baseline}):\n{}", shown.join("\n")))
+            .details(format!(
+                "first differing rows ({other} vs {baseline}):\n{}",
+                shown.join("\n")
+            ))
         };
         let mut finding = finding
             .observed(column.mismatches as f64)
@@ -301,7 +339,14 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
 }
 
 /// Differences between two JSON values: paths, with both sides.
-fn json_diff(path: &str, a: &Value, e: &Value, t: &Tolerance, out: &mut Vec<String>, max_abs: &mut f64) {
+fn json_diff(
+    path: &str,
+    a: &Value,
+    e: &Value,
+    t: &Tolerance,
+    out: &mut Vec<String>,
+    max_abs: &mut f64,
+) {
     match (a, e) {
         (Value::Number(x), Value::Number(y)) => {
             if let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) {
@@ -348,12 +393,27 @@ fn compare_documents(params: &Params, baseline: &str, other: &str) -> Result<Fin
     json_diff("$", &actual, &expected, &t, &mut differences, &mut max_abs);
     let name = format!("determinism.document[{other} vs {baseline}]");
     let finding = if differences.is_empty() {
-        Finding::pass(name, format!("the same as `{baseline}` (rtol {}, atol {})", num(t.rtol), num(t.atol)))
+        Finding::pass(
+            name,
+            format!(
+                "the same as `{baseline}` (rtol {}, atol {})",
+                num(t.rtol),
+                num(t.atol)
+            ),
+        )
     } else {
-        let shown: Vec<String> = differences.iter().take(params.show as usize).cloned().collect();
+        let shown: Vec<String> = differences
+            .iter()
+            .take(params.show as usize)
+            .cloned()
+            .collect();
         Finding::fail(
             name,
-            format!("{} values differ from `{baseline}`; first: {}", differences.len(), shown[0]),
+            format!(
+                "{} values differ from `{baseline}`; first: {}",
+                differences.len(),
+                shown[0]
+            ),
         )
         .details(shown.join("\n"))
     };
@@ -369,11 +429,18 @@ fn compare_digests(baseline: &str, other: &str) -> Result<Finding> {
     let (expected, actual) = (artifacts::digest(baseline)?, artifacts::digest(other)?);
     let name = format!("determinism.digest[{other} vs {baseline}]");
     let finding = if expected == actual {
-        Finding::pass(name, format!("byte-identical to `{baseline}` (sha256 {})", &actual[..12]))
+        Finding::pass(
+            name,
+            format!("byte-identical to `{baseline}` (sha256 {})", &actual[..12]),
+        )
     } else {
         Finding::fail(
             name,
-            format!("bytes differ from `{baseline}`: sha256 {} vs {}", &actual[..12], &expected[..12]),
+            format!(
+                "bytes differ from `{baseline}`: sha256 {} vs {}",
+                &actual[..12],
+                &expected[..12]
+            ),
         )
     };
     Ok(finding
@@ -384,7 +451,11 @@ fn compare_digests(baseline: &str, other: &str) -> Result<Finding> {
 
 /// Tolerances as people write them: `1e-12`, not `0.000000000001`.
 fn num(v: f64) -> String {
-    if v != 0.0 && v.abs() < 1e-3 { format!("{v:e}") } else { v.to_string() }
+    if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
 
 mltest_sdk::export_check!(Determinism);

@@ -239,8 +239,7 @@ impl Check for Drift {
     type Params = Params;
     const NAME: &'static str = "drift";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    const SUMMARY: &'static str =
-        "data and prediction drift per column (KS, chi-square, z, PSI, Jensen-Shannon, Wasserstein...) and the share of drifted columns";
+    const SUMMARY: &'static str = "data and prediction drift per column (KS, chi-square, z, PSI, Jensen-Shannon, Wasserstein...) and the share of drifted columns";
 
     fn run(params: Params) -> Result<Vec<Finding>> {
         if !(0.0..=1.0).contains(&params.max_drifted_share) {
@@ -315,9 +314,9 @@ fn name(column: &str) -> String {
 }
 
 fn matches(patterns: &[String], column: &str) -> bool {
-    patterns.iter().any(|p| {
-        p == column || glob::Pattern::new(p).is_ok_and(|pattern| pattern.matches(column))
-    })
+    patterns
+        .iter()
+        .any(|p| p == column || glob::Pattern::new(p).is_ok_and(|pattern| pattern.matches(column)))
 }
 
 /// The columns to compare, in the current table's order, and those only
@@ -327,7 +326,12 @@ fn select_columns(
     reference: &mltest_sdk::Table,
     current: &mltest_sdk::Table,
 ) -> Result<(Vec<String>, Vec<String>)> {
-    for p in params.columns.iter().chain(&params.exclude).chain(params.per_column.keys()) {
+    for p in params
+        .columns
+        .iter()
+        .chain(&params.exclude)
+        .chain(params.per_column.keys())
+    {
         if let Err(e) = glob::Pattern::new(p) {
             bail!("invalid column pattern `{p}`: {e}");
         }
@@ -345,7 +349,11 @@ fn select_columns(
     let only_one_side = reference_names
         .iter()
         .filter(|c| !current_names.contains(c))
-        .chain(current_names.iter().filter(|c| !reference_names.contains(c)))
+        .chain(
+            current_names
+                .iter()
+                .filter(|c| !reference_names.contains(c)),
+        )
         .filter(|c| wanted(c))
         .cloned()
         .collect();
@@ -353,7 +361,11 @@ fn select_columns(
     for c in &params.columns {
         let plain = !c.contains(['*', '?', '[']);
         if plain && !(reference_names.contains(c) && current_names.contains(c)) {
-            bail!("column `{c}` is not in both `{}` and `{}`", params.reference.0, params.current.0);
+            bail!(
+                "column `{c}` is not in both `{}` and `{}`",
+                params.reference.0,
+                params.current.0
+            );
         }
     }
     Ok((columns, only_one_side))
@@ -369,7 +381,14 @@ fn choose(params: &Params, column: &str, profile: &PairProfile) -> Result<Choice
     let method = overrides.iter().find_map(|o| o.method).or(params.method);
     let kind = overrides.iter().find_map(|o| o.kind);
     let threshold = overrides.iter().find_map(|o| o.threshold);
-    rules::choose(params.preset, profile, method, kind, threshold, &params.thresholds)
+    rules::choose(
+        params.preset,
+        profile,
+        method,
+        kind,
+        threshold,
+        &params.thresholds,
+    )
 }
 
 struct Verdict {
@@ -378,7 +397,11 @@ struct Verdict {
 }
 
 fn share(missing: u64, rows: u64) -> f64 {
-    if rows == 0 { 0.0 } else { missing as f64 / rows as f64 }
+    if rows == 0 {
+        0.0
+    } else {
+        missing as f64 / rows as f64
+    }
 }
 
 fn null_shares(profile: Option<&PairProfile>) -> (f64, f64) {
@@ -415,9 +438,17 @@ fn judge(
         Outcome::Pass
     };
     let compare = if choice.method.is_test() {
-        format!("p-value {} (drift below {})", fmt(score), fmt(choice.threshold))
+        format!(
+            "p-value {} (drift below {})",
+            fmt(score),
+            fmt(choice.threshold)
+        )
     } else {
-        format!("{} (drift at or above {})", fmt(score), fmt(choice.threshold))
+        format!(
+            "{} (drift at or above {})",
+            fmt(score),
+            fmt(choice.threshold)
+        )
     };
     let mut message = format!(
         "{}: {} {compare}",
@@ -461,7 +492,11 @@ fn judge(
         message = format!("{message}; {}", notes.join("; "));
     }
     let mut details = vec![
-        format!("method: {} ({})", choice.method.as_str(), choice.method.label()),
+        format!(
+            "method: {} ({})",
+            choice.method.as_str(),
+            choice.method.label()
+        ),
         format!("chosen: {}", choice.reason),
         format!("kind: {}", choice.kind.as_str()),
         format!("computed: {}", result.detail),
@@ -491,9 +526,15 @@ fn judge(
         finding = finding.property("p_value", p);
     }
     if let Some(n) = &result.new_categories {
-        finding = finding.property("new_categories", n.distinct).property("new_category_rows", n.rows);
+        finding = finding
+            .property("new_categories", n.distinct)
+            .property("new_category_rows", n.rows);
         if let Some(new) = new {
-            let all: Vec<String> = new.examples.iter().map(|e| format!("{} ({})", e.value, e.count)).collect();
+            let all: Vec<String> = new
+                .examples
+                .iter()
+                .map(|e| format!("{} ({})", e.value, e.count))
+                .collect();
             details.push(format!("new categories: {}", all.join(", ")));
         }
     }
@@ -544,8 +585,17 @@ fn no_values(
         .property("null_share_current", null_current)
 }
 
-fn dataset(params: &Params, drifted: &[String], evaluated: usize, only_one_side: &[String]) -> Finding {
-    let share = if evaluated == 0 { 0.0 } else { drifted.len() as f64 / evaluated as f64 };
+fn dataset(
+    params: &Params,
+    drifted: &[String],
+    evaluated: usize,
+    only_one_side: &[String],
+) -> Finding {
+    let share = if evaluated == 0 {
+        0.0
+    } else {
+        drifted.len() as f64 / evaluated as f64
+    };
     let failed = evaluated > 0 && share >= params.max_drifted_share;
     let mut message = format!(
         "{} of {} columns drifted ({:.1}%; dataset drift at {:.1}% or more)",
@@ -559,7 +609,10 @@ fn dataset(params: &Params, drifted: &[String], evaluated: usize, only_one_side:
     }
     let mut details = Vec::new();
     if !only_one_side.is_empty() {
-        details.push(format!("columns in only one table (not compared): {}", only_one_side.join(", ")));
+        details.push(format!(
+            "columns in only one table (not compared): {}",
+            only_one_side.join(", ")
+        ));
     }
     details.push(format!("preset: {}", params.preset.as_str()));
     let finding = if evaluated == 0 {

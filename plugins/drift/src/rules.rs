@@ -207,8 +207,13 @@ pub fn choose(
 ) -> Result<Choice> {
     let numerical_type =
         is_numerical_type(profile.reference_type) && is_numerical_type(profile.current_type);
-    let type_kind = if numerical_type { Kind::Numerical } else { Kind::Categorical };
-    let reference_values = profile.reference.rows - profile.reference.nulls - profile.reference.nans;
+    let type_kind = if numerical_type {
+        Kind::Numerical
+    } else {
+        Kind::Categorical
+    };
+    let reference_values =
+        profile.reference.rows - profile.reference.nulls - profile.reference.nans;
     let distinct = profile.distinct_both;
     let (method, reason) = match method {
         Some(m) => (m, "set in the suite".to_string()),
@@ -249,10 +254,19 @@ pub fn choose(
     // A method that needs numbers on a text column cannot run; say so.
     let kind = match (method.forced_kind(), kind) {
         (Some(forced), Some(asked)) if forced != asked => {
-            bail!("{} compares {} values, but the column is set to {}", method.as_str(), forced.as_str(), asked.as_str())
+            bail!(
+                "{} compares {} values, but the column is set to {}",
+                method.as_str(),
+                forced.as_str(),
+                asked.as_str()
+            )
         }
         (Some(Kind::Numerical), None) if !numerical_type => {
-            bail!("{} needs a numerical column; this one is {:?}", method.as_str(), profile.current_type)
+            bail!(
+                "{} needs a numerical column; this one is {:?}",
+                method.as_str(),
+                profile.current_type
+            )
         }
         (Some(forced), _) => forced,
         (None, Some(asked)) => asked,

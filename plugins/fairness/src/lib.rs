@@ -219,8 +219,7 @@ impl Check for Fairness {
     type Params = Params;
     const NAME: &'static str = "fairness";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
-    const SUMMARY: &'static str =
-        "group fairness (fairlearn definitions): demographic parity, equalized odds, equal opportunity, per group and intersection";
+    const SUMMARY: &'static str = "group fairness (fairlearn definitions): demographic parity, equalized odds, equal opportunity, per group and intersection";
 
     fn run(params: Params) -> Result<Vec<Finding>> {
         let mut metrics = params.metrics.clone();
@@ -233,9 +232,14 @@ impl Check for Fairness {
                 });
         }
         if metrics.is_empty() {
-            bail!("no metrics to check: add `metrics.<name> = {{ max = ... }}` or `preset = \"four_fifths\"`");
+            bail!(
+                "no metrics to check: add `metrics.<name> = {{ max = ... }}` or `preset = \"four_fifths\"`"
+            );
         }
-        if let Some((m, _)) = metrics.iter().find(|(_, b)| b.min.is_none() && b.max.is_none()) {
+        if let Some((m, _)) = metrics
+            .iter()
+            .find(|(_, b)| b.min.is_none() && b.max.is_none())
+        {
             bail!("metric `{}` sets neither `min` nor `max`", m.as_str());
         }
         if params.sensitive.is_empty() {
@@ -263,7 +267,10 @@ impl Check for Fairness {
             findings.push(
                 Finding::warn(
                     "fairness.missing",
-                    format!("{} rows have no label or prediction and were left out", confusion.skipped),
+                    format!(
+                        "{} rows have no label or prediction and were left out",
+                        confusion.skipped
+                    ),
                 )
                 .observed(confusion.skipped as f64),
             );
@@ -272,7 +279,13 @@ impl Check for Fairness {
             let groups = groups(&params.sensitive, set, &confusion.cells);
             let attribute = set.join("&");
             for (metric, bound) in &metrics {
-                findings.push(evaluate(*metric, bound, &attribute, &groups, params.min_group_size));
+                findings.push(evaluate(
+                    *metric,
+                    bound,
+                    &attribute,
+                    &groups,
+                    params.min_group_size,
+                ));
             }
         }
         Ok(findings)
@@ -283,7 +296,9 @@ impl Check for Fairness {
 fn attribute_sets(params: &Params) -> Result<Vec<Vec<String>>> {
     let mut sets: Vec<Vec<String>> = params.sensitive.iter().map(|a| vec![a.clone()]).collect();
     match &params.intersections {
-        Intersections::All(true) if params.sensitive.len() > 1 => sets.push(params.sensitive.clone()),
+        Intersections::All(true) if params.sensitive.len() > 1 => {
+            sets.push(params.sensitive.clone())
+        }
         Intersections::All(_) => {}
         Intersections::Lists(lists) => {
             for list in lists {
@@ -322,13 +337,26 @@ fn groups(sensitive: &[String], set: &[String], cells: &[ConfusionCell]) -> Vec<
     by_label.into_values().collect()
 }
 
-fn evaluate(metric: Metric, bound: &Bound, attribute: &str, groups: &[Group], min_size: u64) -> Finding {
+fn evaluate(
+    metric: Metric,
+    bound: &Bound,
+    attribute: &str,
+    groups: &[Group],
+    min_size: u64,
+) -> Finding {
     let name = format!("fairness.{}[{attribute}]", metric.as_str());
-    let (eligible, small): (Vec<&Group>, Vec<&Group>) = groups.iter().partition(|g| g.n >= min_size);
+    let (eligible, small): (Vec<&Group>, Vec<&Group>) =
+        groups.iter().partition(|g| g.n >= min_size);
     let mut notes = Vec::new();
     if !small.is_empty() {
-        let list: Vec<String> = small.iter().map(|g| format!("{} (n={})", g.label, g.n)).collect();
-        notes.push(format!("excluded, fewer than {min_size} rows: {}", list.join(", ")));
+        let list: Vec<String> = small
+            .iter()
+            .map(|g| format!("{} (n={})", g.label, g.n))
+            .collect();
+        notes.push(format!(
+            "excluded, fewer than {min_size} rows: {}",
+            list.join(", ")
+        ));
     }
     // Per rate: (min, max) over the groups that have it.
     let mut value: Option<f64> = None;
@@ -343,13 +371,20 @@ fn evaluate(metric: Metric, bound: &Bound, attribute: &str, groups: &[Group], mi
             .map(|g| g.label.as_str())
             .collect();
         if !undefined.is_empty() {
-            notes.push(format!("{} undefined (left out) for: {}", rate.name(), undefined.join(", ")));
+            notes.push(format!(
+                "{} undefined (left out) for: {}",
+                rate.name(),
+                undefined.join(", ")
+            ));
         }
         if rated.len() < 2 {
             continue;
         }
         let min = rated.iter().map(|(_, r)| *r).fold(f64::INFINITY, f64::min);
-        let max = rated.iter().map(|(_, r)| *r).fold(f64::NEG_INFINITY, f64::max);
+        let max = rated
+            .iter()
+            .map(|(_, r)| *r)
+            .fold(f64::NEG_INFINITY, f64::max);
         // fairlearn: ratio min/max (1 when both are 0: nothing to tell apart).
         let v = if metric.is_ratio() {
             if max == 0.0 { 1.0 } else { min / max }
@@ -367,7 +402,9 @@ fn evaluate(metric: Metric, bound: &Bound, attribute: &str, groups: &[Group], mi
     let mut finding = match value {
         None => Finding::skip(
             name,
-            format!("fewer than two groups of `{attribute}` with at least {min_size} rows and a defined rate"),
+            format!(
+                "fewer than two groups of `{attribute}` with at least {min_size} rows and a defined rate"
+            ),
         ),
         Some(v) => {
             let low = bound.min.is_some_and(|m| v < m);
@@ -381,10 +418,19 @@ fn evaluate(metric: Metric, bound: &Bound, attribute: &str, groups: &[Group], mi
             let mut f = Finding::check(
                 name,
                 !(low || high),
-                format!("{} = {:.4} over {} groups of `{attribute}` ({limit})", metric.as_str(), v, eligible.len()),
+                format!(
+                    "{} = {:.4} over {} groups of `{attribute}` ({limit})",
+                    metric.as_str(),
+                    v,
+                    eligible.len()
+                ),
             )
             .observed(v);
-            if let Some(t) = if low { bound.min } else { bound.max.or(bound.min) } {
+            if let Some(t) = if low {
+                bound.min
+            } else {
+                bound.max.or(bound.min)
+            } {
                 f = f.threshold(t);
             }
             f
@@ -432,7 +478,11 @@ fn group_table(groups: &[Group], min_size: u64) -> String {
             cell(Rate::TruePositive.of(g)),
             cell(Rate::FalsePositive.of(g)),
             cell((g.n > 0).then(|| g.accuracy())),
-            if g.n < min_size { "  (excluded: too small)" } else { "" }
+            if g.n < min_size {
+                "  (excluded: too small)"
+            } else {
+                ""
+            }
         ));
     }
     lines.join("\n")

@@ -40,7 +40,9 @@ pub mod bindings {
     });
 }
 
-use bindings::mltest::plugin::{artifacts as wit_artifacts, kernels as wit_kernels, log as wit_log, types};
+use bindings::mltest::plugin::{
+    artifacts as wit_artifacts, kernels as wit_kernels, log as wit_log, types,
+};
 
 pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, CommandRun, Table};
 pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
@@ -275,12 +277,12 @@ pub mod artifacts {
 /// Host-side kernels over table pairs: the host reads and computes the
 /// columns in parallel, so prefer these batch forms to per-column calls.
 pub mod kernels {
-    use super::*;
     pub use super::wit_kernels::{
         BinEdges, Binning, ColumnDiff, ColumnKind, Confusion, ConfusionCell, ConfusionRequest,
         DriftMethod, DriftRequest, DriftResult, Mismatch, PairProfile, SideProfile, Smoothing,
         TableDiff, TableDiffRequest, Tolerance,
     };
+    use super::*;
 
     /// Column pair profiles (types, null/NaN/inf counts, distinct counts up
     /// to `distinct_limit`), one result per column.
@@ -297,7 +299,11 @@ pub mod kernels {
     }
 
     /// Drift statistics, one result per request.
-    pub fn drift(reference: &Table, current: &Table, requests: &[DriftRequest]) -> Vec<Result<DriftResult>> {
+    pub fn drift(
+        reference: &Table,
+        current: &Table,
+        requests: &[DriftRequest],
+    ) -> Vec<Result<DriftResult>> {
         wit_kernels::drift(reference, current, requests)
             .into_iter()
             .map(|r| r.map_err(Error))
@@ -310,7 +316,11 @@ pub mod kernels {
     }
 
     /// Element-wise comparison of two tables, aligned by key or position.
-    pub fn compare_tables(actual: &Table, expected: &Table, request: &TableDiffRequest) -> Result<TableDiff> {
+    pub fn compare_tables(
+        actual: &Table,
+        expected: &Table,
+        request: &TableDiffRequest,
+    ) -> Result<TableDiff> {
         Ok(wit_kernels::compare_tables(actual, expected, request)?)
     }
 }
@@ -347,7 +357,9 @@ impl Column {
         kind: kernels::ColumnKind,
         binning: kernels::Binning,
     ) -> Result<kernels::DriftResult> {
-        Ok(wit_kernels::drift_pair(reference, self, method, kind, binning)?)
+        Ok(wit_kernels::drift_pair(
+            reference, self, method, kind, binning,
+        )?)
     }
     /// Element-wise comparison of `self` (actual) with `expected`, by position.
     pub fn compare_to(
@@ -356,7 +368,9 @@ impl Column {
         tolerance: kernels::Tolerance,
         limit: u32,
     ) -> Result<kernels::ColumnDiff> {
-        Ok(wit_kernels::compare_columns(self, expected, tolerance, limit)?)
+        Ok(wit_kernels::compare_columns(
+            self, expected, tolerance, limit,
+        )?)
     }
 }
 

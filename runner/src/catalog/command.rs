@@ -68,7 +68,9 @@ fn failure(spec: &CommandSpec, index: u32, message: String) -> DataError {
 }
 
 fn execute(spec: &CommandSpec) -> Result<Vec<Run>, DataError> {
-    (1..=spec.runs).map(|index| execute_once(spec, index)).collect()
+    (1..=spec.runs)
+        .map(|index| execute_once(spec, index))
+        .collect()
 }
 
 fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
@@ -102,9 +104,7 @@ fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
         })
     });
     let status = wait(&mut child, spec.timeout);
-    let stderr = stderr
-        .and_then(|h| h.join().ok())
-        .unwrap_or_default();
+    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     let duration = started.elapsed();
     let tail = |s: &str| {
         let s = s.trim_end();
@@ -117,7 +117,11 @@ fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
     match status {
         Ok(Some(status)) if status.success() => {}
         Ok(Some(status)) => {
-            return Err(failure(spec, index, format!("exited with {status}{}", tail(&stderr))));
+            return Err(failure(
+                spec,
+                index,
+                format!("exited with {status}{}", tail(&stderr)),
+            ));
         }
         Ok(None) => {
             return Err(failure(

@@ -15,8 +15,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::suite::{ArtifactSpec, CommandSpec, Format};
 
-pub use command::Run;
 use command::DeclaredCommand;
+pub use command::Run;
 
 pub use mlmodel::{ColumnSpec, ModelSignature};
 pub use table::Table;

@@ -98,6 +98,10 @@ struct RunArgs {
     /// Show passing findings and plugin output too.
     #[arg(short, long)]
     verbose: bool,
+    /// Show every finding with how it was decided (e.g. which drift method a
+    /// column got, and why).
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Debug, Args)]
@@ -228,7 +232,10 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
                 .join(", ")
         ))));
     }
-    let catalog = Arc::new(Catalog::new(&prepared.suite.artifacts, &prepared.suite.commands));
+    let catalog = Arc::new(Catalog::new(
+        &prepared.suite.artifacts,
+        &prepared.suite.commands,
+    ));
     let result = run::run(
         &prepared.suite,
         catalog,
@@ -254,7 +261,14 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
             if let Some(path) = other {
                 report::json::write(&result, path).map_err(|e| write_error("JSON", path, e))?;
             }
-            let _ = report::terminal::write(&mut anstream::stdout(), &result, args.verbose);
+            let _ = report::terminal::write(
+                &mut anstream::stdout(),
+                &result,
+                report::terminal::Detail {
+                    verbose: args.verbose,
+                    explain: args.explain,
+                },
+            );
         }
     }
     Ok(exit_code::for_outcome(result.outcome))

@@ -259,10 +259,15 @@ impl wit::Host for CheckState {
         Ok(requests
             .into_par_iter()
             .map(|r| {
-                let (a, b) = rayon::join(|| read(&reference, &r.column), || read(&current, &r.column));
+                let (a, b) =
+                    rayon::join(|| read(&reference, &r.column), || read(&current, &r.column));
                 let (a, b) = (a?, b?);
                 k::backend()
-                    .two_sample(a.as_ref(), b.as_ref(), &request(r.method, r.kind, r.binning))
+                    .two_sample(
+                        a.as_ref(),
+                        b.as_ref(),
+                        &request(r.method, r.kind, r.binning),
+                    )
                     .map(drift_result)
                     .map_err(|e| column_error(&current, &r.column, e))
             })
@@ -280,7 +285,11 @@ impl wit::Host for CheckState {
         let reference = column(self, &reference)?.array.clone();
         let current = column(self, &current)?;
         Ok(k::backend()
-            .two_sample(reference.as_ref(), current.array.as_ref(), &request(method, kind, binning))
+            .two_sample(
+                reference.as_ref(),
+                current.array.as_ref(),
+                &request(method, kind, binning),
+            )
             .map(drift_result)
             .map_err(|e| current.error(e)))
     }
@@ -293,7 +302,8 @@ impl wit::Host for CheckState {
         let data = table(self, &data)?;
         let mut names = vec![request.label.clone(), request.prediction.clone()];
         names.extend(request.groups.iter().cloned());
-        let arrays: Result<Vec<ArrayRef>, String> = names.par_iter().map(|n| read(&data, n)).collect();
+        let arrays: Result<Vec<ArrayRef>, String> =
+            names.par_iter().map(|n| read(&data, n)).collect();
         let arrays = match arrays {
             Ok(arrays) => arrays,
             Err(e) => return Ok(Err(e)),
@@ -303,7 +313,12 @@ impl wit::Host for CheckState {
             threshold: request.threshold,
         };
         Ok(k::backend()
-            .confusion_by_group(arrays[0].as_ref(), arrays[1].as_ref(), &positive, &arrays[2..])
+            .confusion_by_group(
+                arrays[0].as_ref(),
+                arrays[1].as_ref(),
+                &positive,
+                &arrays[2..],
+            )
             .map(|c| wit::Confusion {
                 cells: c
                     .cells
@@ -342,7 +357,12 @@ impl wit::Host for CheckState {
         let expected = column(self, &expected)?.array.clone();
         let actual = column(self, &actual)?;
         Ok(k::backend()
-            .compare_columns(actual.array.as_ref(), expected.as_ref(), &to_tolerance(&tolerance), limit as usize)
+            .compare_columns(
+                actual.array.as_ref(),
+                expected.as_ref(),
+                &to_tolerance(&tolerance),
+                limit as usize,
+            )
             .map(|d| column_diff(actual.name.clone(), d, None))
             .map_err(|e| actual.error(e)))
     }
@@ -395,7 +415,13 @@ fn compare_tables(
             }
             k::backend()
                 .compare_columns(a.as_ref(), e.as_ref(), &to_tolerance(t), limit)
-                .map(|d| column_diff(name.clone(), d, alignment.as_ref().map(|a| a.keys.as_slice())))
+                .map(|d| {
+                    column_diff(
+                        name.clone(),
+                        d,
+                        alignment.as_ref().map(|a| a.keys.as_slice()),
+                    )
+                })
                 .map_err(|err| column_error(actual, name, err))
         })
         .collect();

@@ -254,7 +254,9 @@ impl Host {
         // suite commands (they have their own timeout); otherwise stop it.
         store.epoch_deadline_callback(|mut ctx| {
             let state = ctx.data_mut();
-            let owed = state.command_time.saturating_sub(state.command_time_granted);
+            let owed = state
+                .command_time
+                .saturating_sub(state.command_time_granted);
             let owed_ticks = (owed.as_millis() / TICK.as_millis()) as u64;
             if owed_ticks == 0 {
                 return Err(Trap::Interrupt.into());

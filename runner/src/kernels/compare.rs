@@ -179,7 +179,11 @@ fn render_keys(columns: &[ArrayRef]) -> Result<Vec<String>, KernelError> {
                 .iter()
                 .map(|t| {
                     let t = t.as_string::<i32>();
-                    if t.is_valid(row) { t.value(row) } else { "null" }
+                    if t.is_valid(row) {
+                        t.value(row)
+                    } else {
+                        "null"
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -221,7 +225,10 @@ pub fn align_by_key(
             }
         }
     }
-    for key in actual_keys.iter().filter(|k| !seen.contains_key(k.as_str())) {
+    for key in actual_keys
+        .iter()
+        .filter(|k| !seen.contains_key(k.as_str()))
+    {
         alignment.extra.0 += 1;
         if alignment.extra.1.len() < limit {
             alignment.extra.1.push(key.clone());
@@ -244,7 +251,13 @@ mod tests {
 
     #[test]
     fn floats_match_within_tolerance_and_nan_matches_nan() {
-        let a = Float64Array::from(vec![Some(1.0), Some(f64::NAN), None, Some(2.0 + 1e-12), Some(-0.0)]);
+        let a = Float64Array::from(vec![
+            Some(1.0),
+            Some(f64::NAN),
+            None,
+            Some(2.0 + 1e-12),
+            Some(-0.0),
+        ]);
         let e = Float64Array::from(vec![Some(1.0), Some(f64::NAN), None, Some(2.0), Some(0.0)]);
         let exact = compare_columns(&a, &e, &Tolerance::default(), 5).unwrap();
         assert_eq!(exact.mismatches, 1);

@@ -40,10 +40,17 @@ pub struct Confusion {
 }
 
 /// Each row's truth value, `None` where missing.
-fn truth(array: &dyn Array, positive: &str, threshold: Option<f64>) -> Result<Vec<Option<bool>>, KernelError> {
+fn truth(
+    array: &dyn Array,
+    positive: &str,
+    threshold: Option<f64>,
+) -> Result<Vec<Option<bool>>, KernelError> {
     if let Some(threshold) = threshold {
         let scores = numeric_view(array)?.ok_or_else(|| {
-            KernelError(format!("a score column must be numeric, not {}", array.data_type()))
+            KernelError(format!(
+                "a score column must be numeric, not {}",
+                array.data_type()
+            ))
         })?;
         return Ok(scores
             .iter()
@@ -62,7 +69,10 @@ fn truth(array: &dyn Array, positive: &str, threshold: Option<f64>) -> Result<Ve
             })?,
         };
         let Some(values) = numeric_view(array)? else {
-            return Err(KernelError(format!("column of type {} has no numeric view", array.data_type())));
+            return Err(KernelError(format!(
+                "column of type {} has no numeric view",
+                array.data_type()
+            )));
         };
         return Ok(values
             .iter()
@@ -87,7 +97,9 @@ pub fn confusion_by_group(
 ) -> Result<Confusion, KernelError> {
     let rows = label.len();
     if prediction.len() != rows || groups.iter().any(|g| g.len() != rows) {
-        return Err(KernelError("label, prediction and group columns differ in length".into()));
+        return Err(KernelError(
+            "label, prediction and group columns differ in length".into(),
+        ));
     }
     let labels = truth(label, &positive.value, None)?;
     let predictions = truth(prediction, &positive.value, positive.threshold)?;
@@ -139,7 +151,13 @@ mod tests {
         let label = Int64Array::from(vec![Some(1), Some(0), Some(1), Some(0), None]);
         let prediction = BooleanArray::from(vec![true, true, false, false, true]);
         let sex: ArrayRef = Arc::new(StringArray::from(vec!["f", "f", "m", "m", "m"]));
-        let band: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), Some("b"), Some("a"), None, Some("a")]));
+        let band: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("a"),
+            Some("b"),
+            Some("a"),
+            None,
+            Some("a"),
+        ]));
         let positive = Positive {
             value: "1".into(),
             threshold: None,
@@ -147,7 +165,11 @@ mod tests {
         let c = confusion_by_group(&label, &prediction, &positive, &[sex, band]).unwrap();
         assert_eq!(c.skipped, 1);
         assert_eq!(c.cells.len(), 4);
-        let m_null = c.cells.iter().find(|c| c.group == vec![Some("m".into()), None]).unwrap();
+        let m_null = c
+            .cells
+            .iter()
+            .find(|c| c.group == vec![Some("m".into()), None])
+            .unwrap();
         assert_eq!((m_null.n, m_null.tn), (1, 1));
         let f_a = &c.cells[0];
         assert_eq!((f_a.tp, f_a.n), (1, 1));

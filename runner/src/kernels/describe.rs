@@ -244,8 +244,11 @@ pub fn count_outside(array: &dyn Array, low: f64, high: f64) -> Result<u64, Kern
 /// Counts per bin, as `numpy.histogram(values, edges)`: finite values only,
 /// half-open bins except the last, values outside not counted.
 pub fn histogram(array: &dyn Array, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
-    if edges.len() < 2 || edges.windows(2).any(|w| w[0] >= w[1]) || edges.iter().any(|e| e.is_nan()) {
-        return Err(KernelError("bin edges must be at least two, increasing".into()));
+    if edges.len() < 2 || edges.windows(2).any(|w| w[0] >= w[1]) || edges.iter().any(|e| e.is_nan())
+    {
+        return Err(KernelError(
+            "bin edges must be at least two, increasing".into(),
+        ));
     }
     Ok(bin_counts(&NumericSample::from_array(array)?.sorted, edges))
 }

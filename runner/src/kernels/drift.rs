@@ -6,8 +6,7 @@
 use arrow::array::Array;
 
 use super::sample::{
-    Binning, CategoryCounts, NumericSample, aligned_counts, binned_shares,
-    category_shares,
+    Binning, CategoryCounts, NumericSample, aligned_counts, binned_shares, category_shares,
 };
 use super::{KernelError, ks, stats};
 
@@ -163,10 +162,16 @@ fn numerical(
             result.detail = format!("reference std {std}");
         }
         method => {
-            let (p, q, edges) = binned_shares(reference, current, &request.binning)?;
+            let binned = binned_shares(reference, current, &request.binning)?;
+            let (p, q, edges) = (&binned.reference, &binned.current, &binned.edges);
             result.bins = p.len() as u64;
-            result.statistic = distance(method, &p, &q);
-            result.detail = format!("{} bins from {:.6} to {:.6}", p.len(), edges[0], edges[edges.len() - 1]);
+            result.statistic = distance(method, p, q);
+            result.detail = format!(
+                "{} bins from {:.6} to {:.6}",
+                p.len(),
+                edges[0],
+                edges[edges.len() - 1]
+            );
         }
     }
     Ok(result)
@@ -264,7 +269,13 @@ mod tests {
     #[test]
     fn identical_samples_do_not_drift() {
         let a = Float64Array::from((0..500).map(|i| (i % 37) as f64).collect::<Vec<_>>());
-        for method in [Method::Ks, Method::Wasserstein, Method::WassersteinNormed, Method::Psi, Method::JensenShannon] {
+        for method in [
+            Method::Ks,
+            Method::Wasserstein,
+            Method::WassersteinNormed,
+            Method::Psi,
+            Method::JensenShannon,
+        ] {
             let r = two_sample(&a, &a, &request(method, Kind::Numerical)).unwrap();
             assert!(r.statistic.abs() < 1e-12, "{method:?}: {}", r.statistic);
         }
@@ -277,7 +288,12 @@ mod tests {
     fn new_categories_are_reported() {
         let reference = StringArray::from(vec![Some("a"), Some("b"), None]);
         let current = StringArray::from(vec!["a", "z", "z", "y"]);
-        let r = two_sample(&reference, &current, &request(Method::JensenShannon, Kind::Categorical)).unwrap();
+        let r = two_sample(
+            &reference,
+            &current,
+            &request(Method::JensenShannon, Kind::Categorical),
+        )
+        .unwrap();
         let new = r.new_categories.unwrap();
         assert_eq!((new.rows, new.distinct), (3, 2));
         assert_eq!(new.examples[0], ("z".to_string(), 2));

@@ -60,6 +60,10 @@ impl NumericSample {
     pub fn len(&self) -> usize {
         self.sorted.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
 }
 
 /// A category's identity: numbers compare as numbers (so `1` and `1.0` are
@@ -95,7 +99,9 @@ impl CategoryCounts {
                 if v.is_nan() {
                     out.nulls += 1;
                 } else {
-                    *out.counts.entry(Category::Number(float_key(v))).or_default() += 1;
+                    *out.counts
+                        .entry(Category::Number(float_key(v)))
+                        .or_default() += 1;
                 }
             }
             return Ok(out);
@@ -155,7 +161,12 @@ pub fn aligned_counts(
     let mut keys: Vec<&Category> = reference
         .counts
         .keys()
-        .chain(current.counts.keys().filter(|k| !reference.counts.contains_key(*k)))
+        .chain(
+            current
+                .counts
+                .keys()
+                .filter(|k| !reference.counts.contains_key(*k)),
+        )
         .collect();
     keys.sort();
     let count = |side: &CategoryCounts, k: &Category| side.counts.get(k).copied().unwrap_or(0);
@@ -316,13 +327,19 @@ pub fn smooth(shares: &mut [f64], smoothing: Smoothing) {
     }
 }
 
-/// The two samples as share vectors over common bins, per `binning`;
-/// returns the edges used too.
+/// Share vectors of two samples over common bins.
+pub struct Binned {
+    pub reference: Vec<f64>,
+    pub current: Vec<f64>,
+    pub edges: Vec<f64>,
+}
+
+/// The two samples as share vectors over common bins, per `binning`.
 pub fn binned_shares(
     reference: &NumericSample,
     current: &NumericSample,
     binning: &Binning,
-) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), KernelError> {
+) -> Result<Binned, KernelError> {
     let sturges_count = |n: usize| ((n as f64).log2() + 1.0).ceil().max(1.0) as usize;
     let mut edges = match binning.edges {
         Edges::Both => {
@@ -359,12 +376,19 @@ pub fn binned_shares(
         smooth(&mut s, binning.smoothing);
         s
     };
-    let (r, c) = (shares(reference), shares(current));
-    Ok((r, c, edges))
+    Ok(Binned {
+        reference: shares(reference),
+        current: shares(current),
+        edges,
+    })
 }
 
 /// Category shares over the union of categories, smoothed.
-pub fn category_shares(reference: &[u64], current: &[u64], smoothing: Smoothing) -> (Vec<f64>, Vec<f64>) {
+pub fn category_shares(
+    reference: &[u64],
+    current: &[u64],
+    smoothing: Smoothing,
+) -> (Vec<f64>, Vec<f64>) {
     let shares = |counts: &[u64]| {
         let n: u64 = counts.iter().sum();
         let mut s: Vec<f64> = counts.iter().map(|c| *c as f64 / n as f64).collect();
@@ -411,14 +435,19 @@ mod tests {
         assert_eq!(s.sorted, vec![-1.0, 3.0]);
         assert_eq!((s.nulls, s.nans, s.infinities, s.dropped()), (1, 1, 1, 3));
         assert!(NumericSample::from_array(&StringArray::from(vec!["x"])).is_err());
-        assert!(NumericSample::from_array(&Int32Array::from(vec![1, 2])).unwrap().integer);
+        assert!(
+            NumericSample::from_array(&Int32Array::from(vec![1, 2]))
+                .unwrap()
+                .integer
+        );
     }
 
     #[test]
     fn dictionary_and_plain_strings_count_alike() {
         let plain = StringArray::from(vec![Some("a"), Some("b"), None, Some("a")]);
-        let dict: DictionaryArray<Int32Type> =
-            vec![Some("a"), Some("b"), None, Some("a")].into_iter().collect();
+        let dict: DictionaryArray<Int32Type> = vec![Some("a"), Some("b"), None, Some("a")]
+            .into_iter()
+            .collect();
         for array in [&plain as &dyn Array, &dict] {
             let c = CategoryCounts::from_array(array, false).unwrap();
             assert_eq!(c.counts[&Category::Text("a".into())], 2);
@@ -453,8 +482,8 @@ mod tests {
             bins: Bins::Count(2),
             smoothing: Smoothing::None,
         };
-        let (_, c, edges) = binned_shares(&reference, &current, &binning).unwrap();
-        assert_eq!(edges, vec![f64::NEG_INFINITY, 1.5, f64::INFINITY]);
-        assert_eq!(c, vec![0.5, 0.5]);
+        let binned = binned_shares(&reference, &current, &binning).unwrap();
+        assert_eq!(binned.edges, vec![f64::NEG_INFINITY, 1.5, f64::INFINITY]);
+        assert_eq!(binned.current, vec![0.5, 0.5]);
     }
 }

@@ -172,7 +172,9 @@ pub fn jensen_shannon(reference: &[f64], current: &[f64]) -> f64 {
     let left: Vec<f64> = p.iter().zip(&m).map(|(&x, &y)| rel_entr(x, y)).collect();
     let right: Vec<f64> = q.iter().zip(&m).map(|(&x, &y)| rel_entr(x, y)).collect();
     // A divergence that rounds below zero is zero (SciPy returns NaN there).
-    ((pairwise_sum(&left) + pairwise_sum(&right)) / 2.0).max(0.0).sqrt()
+    ((pairwise_sum(&left) + pairwise_sum(&right)) / 2.0)
+        .max(0.0)
+        .sqrt()
 }
 
 /// Hellinger distance, sqrt(Σ (√p − √q)²) / √2, on the shares as given
@@ -227,14 +229,10 @@ pub fn std_dev(values: &[f64]) -> f64 {
     (pairwise_sum(&squares) / n).sqrt()
 }
 
-/// Sum in the order NumPy's `add.reduce` uses (the first element, then a
-/// pairwise sum of the rest), so totals agree with SciPy's to the last bit
-/// more often than not, and to rounding always.
+/// Sum in the order NumPy's `add.reduce` uses, so totals agree with
+/// SciPy's to the last bit more often than not, and to rounding always.
 pub fn pairwise_sum(values: &[f64]) -> f64 {
-    match values.split_first() {
-        None => 0.0,
-        Some((first, rest)) => first + numpy_pairwise(rest),
-    }
+    numpy_pairwise(values)
 }
 
 /// NumPy's `pairwise_sum` (blocks of 128, an 8-way unrolled accumulator).

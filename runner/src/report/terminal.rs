@@ -29,8 +29,19 @@ fn label(outcome: Outcome) -> &'static str {
     }
 }
 
-/// Writes the summary. `verbose` also lists passing findings and plugin output.
-pub fn write(out: &mut dyn Write, result: &RunResult, verbose: bool) -> std::io::Result<()> {
+/// What the summary shows beyond the findings that need attention.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Detail {
+    /// Passing findings and plugin output too.
+    pub verbose: bool,
+    /// Every finding with its details: how each was decided (for drift, the
+    /// method chosen for each column and why).
+    pub explain: bool,
+}
+
+/// Writes the summary.
+pub fn write(out: &mut dyn Write, result: &RunResult, detail: Detail) -> std::io::Result<()> {
+    let verbose = detail.verbose || detail.explain;
     let dim = Style::new().dimmed();
     writeln!(
         out,
@@ -65,8 +76,13 @@ pub fn write(out: &mut dyn Write, result: &RunResult, verbose: bool) -> std::io:
                 ));
             }
             writeln!(out, "{line}")?;
+            if detail.explain {
+                for line in finding.details.lines() {
+                    writeln!(out, "          {dim}{line}{dim:#}")?;
+                }
+            }
         }
-        if verbose || check.outcome == Outcome::Error {
+        if detail.verbose || check.outcome == Outcome::Error {
             for line in check.logs.iter().chain(
                 check
                     .stderr

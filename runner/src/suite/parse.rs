@@ -16,7 +16,14 @@ use super::{
     DEFAULT_TIMEOUT, Format, Limits, OutputSpec, PluginSpec, Severity, Suite,
 };
 
-const TOP_KEYS: &[&str] = &["suite", "defaults", "artifacts", "plugins", "commands", "check"];
+const TOP_KEYS: &[&str] = &[
+    "suite",
+    "defaults",
+    "artifacts",
+    "plugins",
+    "commands",
+    "check",
+];
 const SUITE_KEYS: &[&str] = &["name", "description", "run_commands"];
 const COMMAND_KEYS: &[&str] = &["run", "runs", "timeout", "env", "outputs"];
 const OUTPUT_KEYS: &[&str] = &["path", "format", "delimiter"];
@@ -183,8 +190,12 @@ impl Parser<'_> {
                 match v.get_ref() {
                     DeValue::Boolean(b) => run_commands = Some((*b, v.span())),
                     other => self.report(
-                        self.new_error(ErrorKind::InvalidValue, v.span(), "`run_commands` must be true or false")
-                            .label(format!("found {}", kind_name(other))),
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            "`run_commands` must be true or false",
+                        )
+                        .label(format!("found {}", kind_name(other))),
                     ),
                 }
             }
@@ -284,10 +295,18 @@ impl Parser<'_> {
     ) -> Option<CommandSpec> {
         let table = self.table(value, &format!("command `{name}`"))?;
         self.known_keys(table, COMMAND_KEYS, &format!("command `{name}`"));
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)) {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
+        {
             self.report(
-                self.new_error(ErrorKind::InvalidValue, value.span(), format!("invalid command name `{name}`"))
-                    .help("use letters, digits, `_` and `-` only"),
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    value.span(),
+                    format!("invalid command name `{name}`"),
+                )
+                .help("use letters, digits, `_` and `-` only"),
             );
             return None;
         }
@@ -298,7 +317,12 @@ impl Parser<'_> {
             );
             return None;
         };
-        let suite_dir = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        let dir = if self.dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            &self.dir
+        };
+        let suite_dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let mut argv = Vec::new();
         match run.get_ref() {
             DeValue::Array(items) if !items.is_empty() => {
@@ -309,19 +333,31 @@ impl Parser<'_> {
             }
             _ => {
                 self.report(
-                    self.new_error(ErrorKind::InvalidValue, run.span(), "`run` must be a non-empty list of strings")
-                        .help("the program and its arguments, one string each; no shell is involved"),
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        run.span(),
+                        "`run` must be a non-empty list of strings",
+                    )
+                    .help("the program and its arguments, one string each; no shell is involved"),
                 );
                 return None;
             }
         }
         let runs = match get(table, "runs") {
             Some(v) => match v.get_ref() {
-                DeValue::Integer(i) if i.to_string().parse::<u32>().is_ok_and(|n| (2..=100).contains(&n)) => {
+                DeValue::Integer(i)
+                    if i.to_string()
+                        .parse::<u32>()
+                        .is_ok_and(|n| (2..=100).contains(&n)) =>
+                {
                     i.to_string().parse().ok()?
                 }
                 _ => {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), "`runs` must be an integer from 2 to 100"));
+                    self.report(self.new_error(
+                        ErrorKind::InvalidValue,
+                        v.span(),
+                        "`runs` must be an integer from 2 to 100",
+                    ));
                     return None;
                 }
             },
@@ -340,7 +376,10 @@ impl Parser<'_> {
         if let Some(t) = get(table, "env").and_then(|v| self.table(v, "`env`")) {
             for (key, value) in t.iter() {
                 let text = self.string(value, "an environment value")?;
-                env.push((key.get_ref().to_string(), self.expand(&text, value.span(), &suite_dir, artifacts)?));
+                env.push((
+                    key.get_ref().to_string(),
+                    self.expand(&text, value.span(), &suite_dir, artifacts)?,
+                ));
             }
         }
         let mut outputs = Vec::new();
@@ -392,20 +431,31 @@ impl Parser<'_> {
             } else if let Some(artifact) = placeholder.strip_prefix("artifact:") {
                 match artifacts.iter().find(|a| a.name == artifact) {
                     Some(a) => out.push_str(
-                        &std::path::absolute(&a.path).unwrap_or_else(|_| a.path.clone()).display().to_string(),
+                        &std::path::absolute(&a.path)
+                            .unwrap_or_else(|_| a.path.clone())
+                            .display()
+                            .to_string(),
                     ),
                     None => {
                         self.report(
-                            self.new_error(ErrorKind::UnknownArtifact, span, format!("unknown artifact `{artifact}`"))
-                                .suggest(artifact, artifacts.iter().map(|a| a.name.as_str())),
+                            self.new_error(
+                                ErrorKind::UnknownArtifact,
+                                span,
+                                format!("unknown artifact `{artifact}`"),
+                            )
+                            .suggest(artifact, artifacts.iter().map(|a| a.name.as_str())),
                         );
                         return None;
                     }
                 }
             } else {
                 self.report(
-                    self.new_error(ErrorKind::InvalidValue, span, format!("unknown placeholder `{{{placeholder}}}`"))
-                        .help("placeholders are `{suite_dir}` and `{artifact:NAME}`"),
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        span,
+                        format!("unknown placeholder `{{{placeholder}}}`"),
+                    )
+                    .help("placeholders are `{suite_dir}` and `{artifact:NAME}`"),
                 );
                 return None;
             }
@@ -425,10 +475,18 @@ impl Parser<'_> {
         };
         let raw = self.string(path_value, "output path")?;
         let path = PathBuf::from(&raw);
-        if path.is_absolute() || path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        if path.is_absolute()
+            || path
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
             self.report(
-                self.new_error(ErrorKind::InvalidValue, path_value.span(), format!("output `{name}` must stay inside the run's folder"))
-                    .help("outputs are relative to the fresh folder each run starts in"),
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    path_value.span(),
+                    format!("output `{name}` must stay inside the run's folder"),
+                )
+                .help("outputs are relative to the fresh folder each run starts in"),
             );
             return None;
         }
@@ -436,7 +494,11 @@ impl Parser<'_> {
             Some(v) => {
                 let f = self.string(v, "format")?;
                 Format::from_name(&f).or_else(|| {
-                    self.report(self.new_error(ErrorKind::InvalidValue, v.span(), format!("unknown format `{f}`")));
+                    self.report(self.new_error(
+                        ErrorKind::InvalidValue,
+                        v.span(),
+                        format!("unknown format `{f}`"),
+                    ));
                     None
                 })?
             }
@@ -444,14 +506,25 @@ impl Parser<'_> {
                 Some(f) => f,
                 None => {
                     self.report(
-                        self.new_error(ErrorKind::InvalidValue, path_value.span(), format!("cannot tell the format of `{raw}` from its name"))
-                            .help(format!("set `format` to one of: {}", Format::NAMES.join(", "))),
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            path_value.span(),
+                            format!("cannot tell the format of `{raw}` from its name"),
+                        )
+                        .help(format!(
+                            "set `format` to one of: {}",
+                            Format::NAMES.join(", ")
+                        )),
                     );
                     return None;
                 }
             },
         };
-        let delimiter = if raw.to_ascii_lowercase().ends_with(".tsv") { b'\t' } else { b',' };
+        let delimiter = if raw.to_ascii_lowercase().ends_with(".tsv") {
+            b'\t'
+        } else {
+            b','
+        };
         Some(OutputSpec {
             name: name.to_string(),
             path,
