@@ -255,3 +255,69 @@ fn raw_wasserstein_needs_a_threshold() {
         "{x:#}"
     );
 }
+
+/// `preset = "evidently"` against Evidently 0.7's own verdicts on the
+/// fixtures in `fixtures/evidently/` (generated with Evidently installed; see
+/// its `generate.py`): the same method, threshold, score and verdict for
+/// every column.
+#[test]
+fn evidently_preset_reproduces_evidently() {
+    let scratch = Scratch::credit_risk();
+    let dir = mltest_e2e::root().join("fixtures/evidently");
+    for size in ["small", "large"] {
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(format!("expected-{size}.json"))).unwrap(),
+        )
+        .unwrap();
+        scratch.write(
+            "parity.toml",
+            format!(
+                "[artifacts]\nreference = {:?}\ncurrent = {:?}\n[[check]]\nid = \"drift\"\nplugin = \"drift\"\n\
+                 [check.params]\nreference = \"reference\"\ncurrent = \"current\"\npreset = \"evidently\"\n",
+                dir.join(format!("{size}-reference.parquet")),
+                dir.join(format!("{size}-current.parquet")),
+            ),
+        );
+        let (run, report) = scratch.run_suite("parity.toml", &[]);
+        assert!(matches!(run.code(), 0 | 1), "{}", run.all());
+        let drift = check(&report, "drift");
+        let columns = expected["columns"].as_array().unwrap();
+        assert!(columns.len() >= 8, "{size}: {} columns", columns.len());
+        for want in columns {
+            let column = want["column"].as_str().unwrap();
+            let got = finding(drift, &format!("drift[{column}]"));
+            let method = match want["stattest"].as_str().unwrap() {
+                "ks" => "ks",
+                "chisquare" => "chi_square_gof",
+                "z" => "z",
+                "wasserstein" => "wasserstein_normed",
+                "jensenshannon" => "jensen_shannon",
+                other => panic!("{size}/{column}: unexpected Evidently test {other}"),
+            };
+            assert_eq!(prop(got, "method"), method, "{size}/{column}: {got:#}");
+            let threshold: f64 = prop(got, "threshold").parse().unwrap();
+            assert_eq!(
+                threshold,
+                want["threshold"].as_f64().unwrap(),
+                "{size}/{column}"
+            );
+            let score = got["observed"].as_f64().unwrap();
+            let evidently = want["drift_score"].as_f64().unwrap();
+            assert!(
+                (score - evidently).abs() <= 1e-9 * evidently.abs() + 1e-12,
+                "{size}/{column}: {method} {score} vs Evidently {evidently}"
+            );
+            assert_eq!(
+                prop(got, "drifted") == "true",
+                want["drifted"].as_bool().unwrap(),
+                "{size}/{column}: drift verdict"
+            );
+        }
+        let dataset = finding(drift, "drift.dataset");
+        let share = expected["share_of_drifted_columns"].as_f64().unwrap();
+        assert!(
+            (dataset["observed"].as_f64().unwrap() - share).abs() < 1e-12,
+            "{size}: share"
+        );
+    }
+}

@@ -100,9 +100,11 @@ pub struct BinningParams {
     /// A bin count, or `"sturges"` (NumPy's rule).
     #[serde(default)]
     bins: BinsParam,
-    /// Empty bins: `none`, `evidently` (min share / 1e6, at most 1e-4) or a share.
+    /// Empty bins: `none`, `evidently` (min share / 1e6, at most 1e-4) or a
+    /// share. Default: `evidently` for psi and kl_div (which need non-zero
+    /// shares), `none` for jensen_shannon and hellinger (as Evidently does).
     #[serde(default)]
-    smoothing: SmoothingParam,
+    smoothing: Option<SmoothingParam>,
 }
 
 impl Default for BinningParams {
@@ -110,7 +112,7 @@ impl Default for BinningParams {
         BinningParams {
             edges: default_edges(),
             bins: BinsParam::default(),
-            smoothing: SmoothingParam::default(),
+            smoothing: None,
         }
     }
 }
@@ -153,12 +155,6 @@ pub enum SmoothingParam {
     Rule(SmoothingRule),
 }
 
-impl Default for SmoothingParam {
-    fn default() -> Self {
-        SmoothingParam::Rule(SmoothingRule::Evidently)
-    }
-}
-
 #[derive(Deserialize, JsonSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum SmoothingRule {
@@ -167,7 +163,15 @@ pub enum SmoothingRule {
 }
 
 impl BinningParams {
-    fn to_wit(&self) -> Binning {
+    /// Empty-bin smoothing for a method, unless the suite sets one.
+    fn smoothing(&self, method: Method) -> SmoothingParam {
+        self.smoothing.unwrap_or(match method {
+            Method::Psi | Method::KlDiv => SmoothingParam::Rule(SmoothingRule::Evidently),
+            _ => SmoothingParam::Rule(SmoothingRule::None),
+        })
+    }
+
+    fn to_wit(&self, method: Method) -> Binning {
         Binning {
             edges: match self.edges {
                 EdgesParam::Both => BinEdges::Both,
@@ -178,7 +182,7 @@ impl BinningParams {
                 BinsParam::Count(n) => n.max(1),
                 BinsParam::Rule(BinsRule::Sturges) => 0,
             },
-            smoothing: match self.smoothing {
+            smoothing: match self.smoothing(method) {
                 SmoothingParam::Floor(v) => Smoothing::Floor(v),
                 SmoothingParam::Rule(SmoothingRule::None) => Smoothing::None,
                 SmoothingParam::Rule(SmoothingRule::Evidently) => Smoothing::Evidently,
@@ -186,7 +190,7 @@ impl BinningParams {
         }
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, method: Method) -> String {
         let edges = match self.edges {
             EdgesParam::Both => "both",
             EdgesParam::Reference => "reference",
@@ -196,7 +200,7 @@ impl BinningParams {
             BinsParam::Count(n) => n.to_string(),
             BinsParam::Rule(BinsRule::Sturges) => "sturges".into(),
         };
-        let smoothing = match self.smoothing {
+        let smoothing = match self.smoothing(method) {
             SmoothingParam::Floor(v) => v.to_string(),
             SmoothingParam::Rule(SmoothingRule::None) => "none".into(),
             SmoothingParam::Rule(SmoothingRule::Evidently) => "evidently".into(),
@@ -273,14 +277,13 @@ impl Check for Drift {
                 Err(e) => findings[i] = Some(Finding::error(name(column), e.0)),
             }
         }
-        let binning = params.binning.to_wit();
         let requests: Vec<DriftRequest> = planned
             .iter()
             .map(|(i, choice)| DriftRequest {
                 column: columns[*i].clone(),
                 method: choice.method.to_wit(),
                 kind: choice.kind.to_wit(),
-                binning,
+                binning: params.binning.to_wit(choice.method),
             })
             .collect();
         let results = kernels::drift(&reference, &current, &requests);
@@ -431,7 +434,9 @@ fn judge(
     profile: Option<&PairProfile>,
 ) -> Verdict {
     let score = result.p_value.unwrap_or(result.statistic);
-    let drifted = choice.method.drifted(score, choice.threshold);
+    let drifted = choice
+        .method
+        .drifted(score, choice.threshold, params.preset);
     let mut outcome = if drifted {
         params.column_outcome.outcome()
     } else {
@@ -506,7 +511,10 @@ fn judge(
         ),
     ];
     if choice.method.is_binned() && choice.kind == Kind::Numerical {
-        details.push(format!("binning: {}", params.binning.describe()));
+        details.push(format!(
+            "binning: {}",
+            params.binning.describe(choice.method)
+        ));
     }
     let mut finding = Finding::new(name(column), outcome, message)
         .observed(score)

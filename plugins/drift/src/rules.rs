@@ -9,12 +9,19 @@
 //! | ≤ 2 distinct | `z` (p < 0.05) | `jensen_shannon` (≥ 0.1) |
 //! | categorical (strings, booleans), > 2 distinct | `chi_square` (p < 0.05) | `jensen_shannon` (≥ 0.1) |
 //!
+//! "Distinct" counts both sides together. Binned methods (psi, kl_div,
+//! jensen_shannon, hellinger) bin a numerical column only when the
+//! reference has more than 20 distinct values; otherwise each value is a
+//! category (Evidently's `get_binned_data`).
+//!
 //! One deliberate difference: the `default` preset's `chi_square` is the
 //! contingency test (reference and current both samples). Evidently's
 //! chi-square is a goodness-of-fit test that takes the reference proportions
 //! as exact; with many categories and a small reference it raises false
 //! alarms on data that did not move. The `evidently` preset keeps Evidently's
-//! form (`chi_square_gof`) for parity.
+//! form (`chi_square_gof`) for parity, and also its column typing (integer
+//! columns with at most 10 distinct current values are categorical) and its
+//! KS rule (drift at p ≤ threshold rather than p < threshold).
 
 use std::collections::BTreeMap;
 
@@ -119,10 +126,12 @@ impl Method {
         }
     }
 
-    /// Tests drift when the p-value is below the threshold; distances when
-    /// the statistic reaches it.
-    pub fn drifted(self, score: f64, threshold: f64) -> bool {
-        if self.is_test() {
+    /// Tests drift when the p-value is below the threshold (Evidently's KS:
+    /// at or below); distances when the statistic reaches it.
+    pub fn drifted(self, score: f64, threshold: f64, preset: Preset) -> bool {
+        if self == Method::Ks && preset == Preset::Evidently {
+            score <= threshold
+        } else if self.is_test() {
             score < threshold
         } else {
             score >= threshold
@@ -205,8 +214,15 @@ pub fn choose(
     threshold: Option<f64>,
     thresholds: &BTreeMap<Method, f64>,
 ) -> Result<Choice> {
-    let numerical_type =
+    let mut numerical_type =
         is_numerical_type(profile.reference_type) && is_numerical_type(profile.current_type);
+    // Evidently types integer columns with few distinct current values as categorical.
+    if preset == Preset::Evidently
+        && profile.current_type.is_integer()
+        && profile.distinct_current <= 10
+    {
+        numerical_type = false;
+    }
     let type_kind = if numerical_type {
         Kind::Numerical
     } else {
@@ -270,9 +286,9 @@ pub fn choose(
         }
         (Some(forced), _) => forced,
         (None, Some(asked)) => asked,
-        // Binned methods: numbers are binned only when there are enough of
-        // them to bin; few distinct numbers compare as categories.
-        (None, None) if numerical_type && distinct > 5 => Kind::Numerical,
+        // Binned methods: numbers are binned only when the reference has
+        // enough of them to bin; few distinct numbers compare as categories.
+        (None, None) if numerical_type && profile.distinct_reference > 20 => Kind::Numerical,
         (None, None) => Kind::Categorical,
     };
     let threshold = match threshold

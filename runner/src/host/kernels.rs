@@ -243,6 +243,7 @@ impl wit::Host for CheckState {
                     reference: side(p.reference),
                     current: side(p.current),
                     distinct_reference: p.distinct_reference,
+                    distinct_current: p.distinct_current,
                     distinct_both: p.distinct_both,
                 })
             })

@@ -278,6 +278,7 @@ pub struct PairProfile {
     /// Distinct non-null, non-NaN values in the reference; `limit + 1`
     /// means "more than the limit".
     pub distinct_reference: u64,
+    pub distinct_current: u64,
     /// The same over both columns together.
     pub distinct_both: u64,
 }
@@ -297,6 +298,23 @@ fn side(array: &dyn Array) -> Result<SideProfile, KernelError> {
     Ok(profile)
 }
 
+/// Distinct keys, counting stops past `cap`.
+fn capped<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>, cap: usize) -> HashSet<K> {
+    let mut seen = HashSet::new();
+    for key in keys {
+        if seen.len() >= cap {
+            break;
+        }
+        seen.insert(key);
+    }
+    seen
+}
+
+/// |a ∪ b|, capped: past the cap on either side the union is past it too.
+fn union_len<K: std::hash::Hash + Eq>(a: &HashSet<K>, b: &HashSet<K>, cap: usize) -> usize {
+    (a.len() + b.iter().filter(|k| !a.contains(*k)).count()).min(cap)
+}
+
 pub fn profile(
     reference: &dyn Array,
     current: &dyn Array,
@@ -304,44 +322,33 @@ pub fn profile(
 ) -> Result<PairProfile, KernelError> {
     let cap = limit as usize + 1;
     let numeric = is_numeric(reference.data_type()) && is_numeric(current.data_type());
-    let (distinct_reference, distinct_both) = if numeric {
-        let mut seen = HashSet::new();
-        let mut distinct_reference = 0;
-        for (i, array) in [reference, current].into_iter().enumerate() {
-            if let Some(values) = numeric_view(array)? {
-                for v in values.iter().flatten().filter(|v| !v.is_nan()) {
-                    if seen.len() >= cap {
-                        break;
-                    }
-                    seen.insert(float_key(v));
-                }
-            }
-            if i == 0 {
-                distinct_reference = seen.len();
-            }
-        }
-        (distinct_reference, seen.len())
+    let (distinct_reference, distinct_current, distinct_both) = if numeric {
+        let keys = |a: &dyn Array| -> Result<HashSet<u64>, KernelError> {
+            Ok(match numeric_view(a)? {
+                Some(values) => capped(
+                    values
+                        .iter()
+                        .flatten()
+                        .filter(|v| !v.is_nan())
+                        .map(float_key),
+                    cap,
+                ),
+                None => HashSet::new(),
+            })
+        };
+        let (r, c) = (keys(reference)?, keys(current)?);
+        (r.len(), c.len(), union_len(&r, &c, cap))
     } else {
-        let (r, c) = (text_view(reference)?, text_view(current)?);
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut distinct_reference = 0;
-        for (i, text) in [&r, &c].into_iter().enumerate() {
-            for v in text.as_string::<i32>().iter().flatten() {
-                if seen.len() >= cap {
-                    break;
-                }
-                seen.insert(v);
-            }
-            if i == 0 {
-                distinct_reference = seen.len();
-            }
-        }
-        (distinct_reference, seen.len())
+        let (rt, ct) = (text_view(reference)?, text_view(current)?);
+        let r = capped(rt.as_string::<i32>().iter().flatten(), cap);
+        let c = capped(ct.as_string::<i32>().iter().flatten(), cap);
+        (r.len(), c.len(), union_len(&r, &c, cap))
     };
     Ok(PairProfile {
         reference: side(reference)?,
         current: side(current)?,
         distinct_reference: distinct_reference as u64,
+        distinct_current: distinct_current as u64,
         distinct_both: distinct_both as u64,
     })
 }

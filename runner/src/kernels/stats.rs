@@ -177,8 +177,9 @@ pub fn jensen_shannon(reference: &[f64], current: &[f64]) -> f64 {
         .sqrt()
 }
 
-/// Hellinger distance, sqrt(Σ (√p − √q)²) / √2, on the shares as given
-/// (Evidently's form).
+/// Hellinger distance, sqrt(Σ (√p − √q)²) / √2, on the shares as given,
+/// over the same bins as the other distances (Evidently bins its Hellinger
+/// differently; see ARCHITECTURE.md).
 pub fn hellinger(reference: &[f64], current: &[f64]) -> f64 {
     let terms: Vec<f64> = reference
         .iter()
