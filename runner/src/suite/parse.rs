@@ -490,36 +490,7 @@ impl Parser<'_> {
             );
             return None;
         }
-        let format = match format_value {
-            Some(v) => {
-                let f = self.string(v, "format")?;
-                Format::from_name(&f).or_else(|| {
-                    self.report(self.new_error(
-                        ErrorKind::InvalidValue,
-                        v.span(),
-                        format!("unknown format `{f}`"),
-                    ));
-                    None
-                })?
-            }
-            None => match Format::detect(&path) {
-                Some(f) => f,
-                None => {
-                    self.report(
-                        self.new_error(
-                            ErrorKind::InvalidValue,
-                            path_value.span(),
-                            format!("cannot tell the format of `{raw}` from its name"),
-                        )
-                        .help(format!(
-                            "set `format` to one of: {}",
-                            Format::NAMES.join(", ")
-                        )),
-                    );
-                    return None;
-                }
-            },
-        };
+        let format = self.format(format_value, path_value, &path, &raw)?;
         let delimiter = if raw.to_ascii_lowercase().ends_with(".tsv") {
             b'\t'
         } else {
@@ -560,42 +531,7 @@ impl Parser<'_> {
         };
         let raw = self.string(path_value, "artifact path")?;
         let path = self.dir.join(&raw);
-        let format = match format_value {
-            Some(v) => {
-                let f = self.string(v, "format")?;
-                match Format::from_name(&f) {
-                    Some(format) => format,
-                    None => {
-                        self.report(
-                            self.new_error(
-                                ErrorKind::InvalidValue,
-                                v.span(),
-                                format!("unknown format `{f}`"),
-                            )
-                            .suggest(&f, Format::NAMES.iter().copied()),
-                        );
-                        return None;
-                    }
-                }
-            }
-            None => match Format::detect(&path) {
-                Some(format) => format,
-                None => {
-                    self.report(
-                        self.new_error(
-                            ErrorKind::InvalidValue,
-                            path_value.span(),
-                            format!("cannot tell the format of `{raw}` from its name"),
-                        )
-                        .help(format!(
-                            "set `format` to one of: {}",
-                            Format::NAMES.join(", ")
-                        )),
-                    );
-                    return None;
-                }
-            },
-        };
+        let format = self.format(format_value, path_value, &path, &raw)?;
         if !path.exists() {
             self.report(
                 self.new_error(
@@ -637,6 +573,46 @@ impl Parser<'_> {
             delimiter: delim,
             span,
         })
+    }
+
+    /// The declared `format`, or the one the file name implies.
+    fn format(
+        &mut self,
+        format_value: Option<&Value<'_>>,
+        path_value: &Value<'_>,
+        path: &Path,
+        raw: &str,
+    ) -> Option<Format> {
+        if let Some(v) = format_value {
+            let f = self.string(v, "format")?;
+            let format = Format::from_name(&f);
+            if format.is_none() {
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        v.span(),
+                        format!("unknown format `{f}`"),
+                    )
+                    .suggest(&f, Format::NAMES.iter().copied()),
+                );
+            }
+            return format;
+        }
+        let format = Format::detect(path);
+        if format.is_none() {
+            self.report(
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    path_value.span(),
+                    format!("cannot tell the format of `{raw}` from its name"),
+                )
+                .help(format!(
+                    "set `format` to one of: {}",
+                    Format::NAMES.join(", ")
+                )),
+            );
+        }
+        format
     }
 
     fn plugin(&mut self, name: &str, value: &Value<'_>) -> Option<PluginSpec> {
