@@ -14,6 +14,7 @@ use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
 
 use super::KernelError;
 use super::sample::{NumericSample, histogram as bin_counts, quantile};
+use super::stats::Compensated;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
@@ -115,8 +116,9 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
         ..Summary::default()
     };
     if let Some(values) = numeric_view(array)? {
-        let (mut min, mut max, mut sum, mut compensation, mut finite) =
-            (f64::INFINITY, f64::NEG_INFINITY, 0.0f64, 0.0f64, 0u64);
+        let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
+        // Compensated: the mean stays exact-ish on long columns.
+        let mut sum = Compensated::default();
         let mut distinct = HashSet::new();
         for v in values.iter().flatten() {
             distinct.insert(float_key(v));
@@ -127,14 +129,7 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
             } else {
                 min = min.min(v);
                 max = max.max(v);
-                // Neumaier summation: the mean stays exact-ish on long columns.
-                let t = sum + v;
-                compensation += if sum.abs() >= v.abs() {
-                    (sum - t) + v
-                } else {
-                    (v - t) + sum
-                };
-                sum = t;
+                sum.add(v);
                 finite += 1;
             }
         }
@@ -142,7 +137,7 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
         if finite > 0 {
             summary.min = Some(min);
             summary.max = Some(max);
-            summary.mean = Some((sum + compensation) / finite as f64);
+            summary.mean = Some(sum.total() / finite as f64);
         }
     } else {
         let text = text_view(array)?;
@@ -153,7 +148,7 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
 }
 
 /// Counts of each distinct value, by its text rendering.
-fn counts(text: &ArrayRef) -> HashMap<&str, u64> {
+pub(crate) fn counts(text: &ArrayRef) -> HashMap<&str, u64> {
     let mut counts: HashMap<&str, u64> = HashMap::new();
     for v in text.as_string::<i32>().iter().flatten() {
         *counts.entry(v).or_default() += 1;
@@ -283,19 +278,21 @@ pub struct PairProfile {
     pub distinct_both: u64,
 }
 
-fn side(array: &dyn Array) -> Result<SideProfile, KernelError> {
+/// Row counts of one side; `values` is its numeric view, if it has one.
+fn side(array: &dyn Array, values: Option<&Float64Array>) -> SideProfile {
     let mut profile = SideProfile {
         rows: array.len() as u64,
         nulls: array.logical_null_count() as u64,
         ..Default::default()
     };
-    if let Some(values) = numeric_view(array)? {
-        for v in values.iter().flatten() {
-            profile.nans += v.is_nan() as u64;
-            profile.infinities += v.is_infinite() as u64;
-        }
+    for v in values
+        .into_iter()
+        .flat_map(|values| values.iter().flatten())
+    {
+        profile.nans += v.is_nan() as u64;
+        profile.infinities += v.is_infinite() as u64;
     }
-    Ok(profile)
+    profile
 }
 
 /// Distinct keys, counting stops past `cap`.
@@ -321,32 +318,31 @@ pub fn profile(
     limit: u64,
 ) -> Result<PairProfile, KernelError> {
     let cap = limit as usize + 1;
-    let numeric = is_numeric(reference.data_type()) && is_numeric(current.data_type());
-    let (distinct_reference, distinct_current, distinct_both) = if numeric {
-        let keys = |a: &dyn Array| -> Result<HashSet<u64>, KernelError> {
-            Ok(match numeric_view(a)? {
-                Some(values) => capped(
+    // Each side's numeric view, cast once for both the counts and the keys.
+    let (reference_values, current_values) = (numeric_view(reference)?, numeric_view(current)?);
+    let (distinct_reference, distinct_current, distinct_both) =
+        if let (Some(r), Some(c)) = (&reference_values, &current_values) {
+            let keys = |values: &Float64Array| {
+                capped(
                     values
                         .iter()
                         .flatten()
                         .filter(|v| !v.is_nan())
                         .map(float_key),
                     cap,
-                ),
-                None => HashSet::new(),
-            })
+                )
+            };
+            let (r, c) = (keys(r), keys(c));
+            (r.len(), c.len(), union_len(&r, &c, cap))
+        } else {
+            let (rt, ct) = (text_view(reference)?, text_view(current)?);
+            let r = capped(rt.as_string::<i32>().iter().flatten(), cap);
+            let c = capped(ct.as_string::<i32>().iter().flatten(), cap);
+            (r.len(), c.len(), union_len(&r, &c, cap))
         };
-        let (r, c) = (keys(reference)?, keys(current)?);
-        (r.len(), c.len(), union_len(&r, &c, cap))
-    } else {
-        let (rt, ct) = (text_view(reference)?, text_view(current)?);
-        let r = capped(rt.as_string::<i32>().iter().flatten(), cap);
-        let c = capped(ct.as_string::<i32>().iter().flatten(), cap);
-        (r.len(), c.len(), union_len(&r, &c, cap))
-    };
     Ok(PairProfile {
-        reference: side(reference)?,
-        current: side(current)?,
+        reference: side(reference, reference_values.as_ref()),
+        current: side(current, current_values.as_ref()),
         distinct_reference: distinct_reference as u64,
         distinct_current: distinct_current as u64,
         distinct_both: distinct_both as u64,

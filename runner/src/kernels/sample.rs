@@ -10,7 +10,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 
 use super::KernelError;
-use super::describe::{float_key, numeric_view, text_view};
+use super::describe::{counts, float_key, numeric_view, text_view};
 
 /// The finite values of a numeric column, sorted, and what was left out.
 #[derive(Debug, Clone, Default)]
@@ -111,11 +111,7 @@ impl CategoryCounts {
         }
         let text = text_view(array)?;
         out.nulls = text.null_count() as u64;
-        let mut counts: HashMap<&str, u64> = HashMap::new();
-        for v in text.as_string::<i32>().iter().flatten() {
-            *counts.entry(v).or_default() += 1;
-        }
-        out.counts = counts
+        out.counts = counts(&text)
             .into_iter()
             .map(|(k, v)| (Category::Text(k.to_string()), v))
             .collect();
