@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use mltest_sdk::kernels::{self, TableDiffRequest, Tolerance};
 use mltest_sdk::serde_json::Value;
-use mltest_sdk::{ArtifactKind, ArtifactName, Check, Finding, Result, artifacts, bail};
+use mltest_sdk::{ArtifactKind, ArtifactName, Check, Finding, Result, artifacts, bail, columns};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -153,17 +153,11 @@ impl Check for Determinism {
     }
 }
 
-fn matches(patterns: &[String], column: &str) -> bool {
-    patterns
-        .iter()
-        .any(|p| p == column || glob::Pattern::new(p).is_ok_and(|g| g.matches(column)))
-}
-
 fn tolerance(params: &Params, column: &str) -> Tolerance {
     let o = params
         .per_column
         .iter()
-        .filter(|(p, _)| matches(std::slice::from_ref(p), column))
+        .filter(|(p, _)| columns::matches(std::slice::from_ref(p), column))
         .map(|(_, t)| *t)
         .next()
         .unwrap_or_default();
@@ -186,8 +180,7 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
     let selected: Vec<&String> = expected_names
         .iter()
         .filter(|c| !params.key.contains(c))
-        .filter(|c| params.columns.is_empty() || matches(&params.columns, c))
-        .filter(|c| !matches(&params.exclude, c))
+        .filter(|c| columns::selected(&params.columns, &params.exclude, c))
         .collect();
     let mut findings = Vec::new();
     let missing: Vec<&str> = selected

@@ -12,8 +12,10 @@ mod rules;
 
 use std::collections::BTreeMap;
 
-use mltest_sdk::kernels::{self, BinEdges, Binning, DriftRequest, PairProfile, Smoothing};
-use mltest_sdk::{ArtifactName, Check, Finding, Outcome, Result, artifacts, bail};
+use mltest_sdk::kernels::{
+    self, BinEdges, Binning, DriftRequest, PairProfile, SideProfile, Smoothing,
+};
+use mltest_sdk::{ArtifactName, Check, Finding, Outcome, Result, artifacts, bail, columns};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -273,6 +275,13 @@ impl Check for Drift {
                 }
             };
             match choose(&params, column, profile) {
+                // Without values on a side there is no statistic to ask for.
+                Ok(choice)
+                    if values(&profile.reference, choice.kind) == 0
+                        || values(&profile.current, choice.kind) == 0 =>
+                {
+                    findings[i] = Some(no_values(&params, column, &choice, profile));
+                }
                 Ok(choice) => planned.push((i, choice)),
                 Err(e) => findings[i] = Some(Finding::error(name(column), e.0)),
             }
@@ -302,7 +311,7 @@ impl Check for Drift {
                     }
                     verdict.finding
                 }
-                Err(e) => no_values(&params, column, choice, profile, &e.0),
+                Err(e) => Finding::error(name(column), e.0),
             };
             findings[*i] = Some(finding);
         }
@@ -314,12 +323,6 @@ impl Check for Drift {
 
 fn name(column: &str) -> String {
     format!("drift[{column}]")
-}
-
-fn matches(patterns: &[String], column: &str) -> bool {
-    patterns
-        .iter()
-        .any(|p| p == column || glob::Pattern::new(p).is_ok_and(|pattern| pattern.matches(column)))
 }
 
 /// The columns to compare, in the current table's order, and those only
@@ -341,9 +344,7 @@ fn select_columns(
     }
     let reference_names: Vec<String> = reference.schema()?.into_iter().map(|f| f.name).collect();
     let current_names: Vec<String> = current.schema()?.into_iter().map(|f| f.name).collect();
-    let wanted = |c: &String| {
-        (params.columns.is_empty() || matches(&params.columns, c)) && !matches(&params.exclude, c)
-    };
+    let wanted = |c: &String| columns::selected(&params.columns, &params.exclude, c);
     let columns = current_names
         .iter()
         .filter(|c| reference_names.contains(c) && wanted(c))
@@ -378,7 +379,7 @@ fn choose(params: &Params, column: &str, profile: &PairProfile) -> Result<Choice
     let overrides = params
         .per_column
         .iter()
-        .filter(|(pattern, _)| matches(std::slice::from_ref(pattern), column))
+        .filter(|(pattern, _)| columns::matches(std::slice::from_ref(pattern), column))
         .map(|(_, o)| o)
         .collect::<Vec<_>>();
     let method = overrides.iter().find_map(|o| o.method).or(params.method);
@@ -434,27 +435,24 @@ fn judge(
     profile: Option<&PairProfile>,
 ) -> Verdict {
     let score = result.p_value.unwrap_or(result.statistic);
-    let drifted = choice
-        .method
-        .drifted(score, choice.threshold, params.preset);
+    let comparison = choice.method.comparison(params.preset);
+    let drifted = comparison.drifted(score, choice.threshold);
     let mut outcome = if drifted {
         params.column_outcome.outcome()
     } else {
         Outcome::Pass
     };
-    let compare = if choice.method.is_test() {
-        format!(
-            "p-value {} (drift below {})",
-            fmt(score),
-            fmt(choice.threshold)
-        )
-    } else {
-        format!(
-            "{} (drift at or above {})",
-            fmt(score),
-            fmt(choice.threshold)
-        )
-    };
+    let compare = format!(
+        "{}{} (drift {} {})",
+        if choice.method.is_test() {
+            "p-value "
+        } else {
+            ""
+        },
+        fmt(score),
+        comparison.as_str(),
+        fmt(choice.threshold)
+    );
     let mut message = format!(
         "{}: {} {compare}",
         if drifted { "drifted" } else { "no drift" },
@@ -552,37 +550,45 @@ fn judge(
     }
 }
 
+/// Values a statistic of this kind would use: nulls and NaN never count,
+/// infinities only as categories.
+fn values(side: &SideProfile, kind: Kind) -> u64 {
+    let missing = side.nulls + side.nans;
+    let missing = match kind {
+        Kind::Numerical => missing + side.infinities,
+        Kind::Categorical => missing,
+    };
+    side.rows.saturating_sub(missing)
+}
+
 /// A column with no values on one side: no statistic exists, but the change
 /// itself is news when only one side is empty.
-fn no_values(
-    params: &Params,
-    column: &str,
-    choice: &Choice,
-    profile: Option<&PairProfile>,
-    error: &str,
-) -> Finding {
-    let (null_reference, null_current) = null_shares(profile);
-    let both_empty = error.contains("both samples have no values");
-    let finding = if both_empty {
-        Finding::skip(name(column), "no values on either side: nothing to compare")
-    } else if error.contains("no values") {
-        let outcome = if (null_current - null_reference).abs() > params.max_null_share_change {
-            params.column_outcome.outcome()
-        } else {
-            Outcome::Warn
-        };
-        Finding::new(
-            name(column),
-            outcome,
-            format!(
-                "cannot compare: {}; null share {:.2}% → {:.2}%",
-                error.rsplit(": ").next().unwrap_or(error),
-                null_reference * 100.0,
-                null_current * 100.0
-            ),
-        )
-    } else {
-        return Finding::error(name(column), error);
+fn no_values(params: &Params, column: &str, choice: &Choice, profile: &PairProfile) -> Finding {
+    let (null_reference, null_current) = null_shares(Some(profile));
+    let empty = |side: &SideProfile| values(side, choice.kind) == 0;
+    let finding = match (empty(&profile.reference), empty(&profile.current)) {
+        (true, true) => Finding::skip(name(column), "no values on either side: nothing to compare"),
+        (reference_empty, _) => {
+            let outcome = if (null_current - null_reference).abs() > params.max_null_share_change {
+                params.column_outcome.outcome()
+            } else {
+                Outcome::Warn
+            };
+            let side = if reference_empty {
+                "reference"
+            } else {
+                "current"
+            };
+            Finding::new(
+                name(column),
+                outcome,
+                format!(
+                    "cannot compare: the {side} sample has no values; null share {:.2}% → {:.2}%",
+                    null_reference * 100.0,
+                    null_current * 100.0
+                ),
+            )
+        }
     };
     finding
         .property("column", column)

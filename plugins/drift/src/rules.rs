@@ -126,15 +126,15 @@ impl Method {
         }
     }
 
-    /// Tests drift when the p-value is below the threshold (Evidently's KS:
-    /// at or below); distances when the statistic reaches it.
-    pub fn drifted(self, score: f64, threshold: f64, preset: Preset) -> bool {
+    /// How the score meets the threshold: tests drift when the p-value is
+    /// below it (Evidently's KS: at or below); distances when they reach it.
+    pub fn comparison(self, preset: Preset) -> Comparison {
         if self == Method::Ks && preset == Preset::Evidently {
-            score <= threshold
+            Comparison::AtOrBelow
         } else if self.is_test() {
-            score < threshold
+            Comparison::Below
         } else {
-            score >= threshold
+            Comparison::AtOrAbove
         }
     }
 
@@ -159,6 +159,32 @@ impl Method {
             Method::Hellinger => DriftMethod::Hellinger,
             Method::Wasserstein => DriftMethod::Wasserstein,
             Method::WassersteinNormed => DriftMethod::WassersteinNormed,
+        }
+    }
+}
+
+/// When a score counts as drift, given the threshold.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Comparison {
+    Below,
+    AtOrBelow,
+    AtOrAbove,
+}
+
+impl Comparison {
+    pub fn drifted(self, score: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Below => score < threshold,
+            Comparison::AtOrBelow => score <= threshold,
+            Comparison::AtOrAbove => score >= threshold,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Below => "below",
+            Comparison::AtOrBelow => "at or below",
+            Comparison::AtOrAbove => "at or above",
         }
     }
 }

@@ -393,6 +393,21 @@ impl DataType {
     }
 }
 
+/// Column selection by names or glob patterns, as checks take it in params.
+pub mod columns {
+    /// A name matches when it equals one of the patterns or one matches it as a glob.
+    pub fn matches(patterns: &[String], name: &str) -> bool {
+        patterns
+            .iter()
+            .any(|p| p == name || glob::Pattern::new(p).is_ok_and(|g| g.matches(name)))
+    }
+
+    /// Included (every name when `include` is empty) and not excluded.
+    pub fn selected(include: &[String], exclude: &[String], name: &str) -> bool {
+        (include.is_empty() || matches(include, name)) && !matches(exclude, name)
+    }
+}
+
 /// Log lines go to the check's report (JUnit `system-out`, JSON, terminal with `-v`).
 pub mod log {
     use super::wit_log::{Level, write};
