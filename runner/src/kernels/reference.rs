@@ -125,12 +125,15 @@ fn ks_2samp_matches_scipy() {
     }
 }
 
-#[test]
-fn chi2_contingency_matches_scipy() {
-    for case in cases("chi2_contingency") {
+/// A chi-square section: category counts in, statistic and p-value (and
+/// dof, where recorded) out.
+fn chi_square_cases(section: &str, test: fn(&[u64], &[u64]) -> stats::Test) {
+    for case in cases(section) {
         let name = case["name"].as_str().unwrap();
-        let t = stats::chi2_contingency(&counts(&case["reference"]), &counts(&case["current"]));
-        assert_eq!(t.dof, case["dof"].as_u64().unwrap(), "{name}: dof");
+        let t = test(&counts(&case["reference"]), &counts(&case["current"]));
+        if let Some(dof) = case.get("dof") {
+            assert_eq!(t.dof, dof.as_u64().unwrap(), "{name}: dof");
+        }
         close(
             name,
             "statistic",
@@ -151,27 +154,13 @@ fn chi2_contingency_matches_scipy() {
 }
 
 #[test]
+fn chi2_contingency_matches_scipy() {
+    chi_square_cases("chi2_contingency", stats::chi2_contingency);
+}
+
+#[test]
 fn chisquare_goodness_of_fit_matches_scipy() {
-    for case in cases("chisquare_gof") {
-        let name = case["name"].as_str().unwrap();
-        let t = stats::chi2_goodness_of_fit(&counts(&case["reference"]), &counts(&case["current"]));
-        close(
-            name,
-            "statistic",
-            t.statistic,
-            number(&case["statistic"]),
-            1e-9,
-            1e-12,
-        );
-        close(
-            name,
-            "p_value",
-            t.p_value,
-            number(&case["p_value"]),
-            1e-9,
-            1e-15,
-        );
-    }
+    chi_square_cases("chisquare_gof", stats::chi2_goodness_of_fit);
 }
 
 #[test]
@@ -300,7 +289,7 @@ fn bin_edges_match_numpy() {
         let integer = case["values"]
             .as_array()
             .is_some_and(|v| v.iter().all(|x| x.is_i64() || x.is_u64()));
-        let edges = bin_edges(&sorted(&case["values"]), bins, integer).unwrap();
+        let edges = bin_edges(&[&sorted(&case["values"])], bins, integer).unwrap();
         let expected = sample(&case["edges"]);
         assert_eq!(edges.len(), expected.len(), "{name}: edge count");
         for (a, e) in edges.iter().zip(&expected) {

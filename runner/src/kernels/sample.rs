@@ -219,11 +219,24 @@ impl Default for Binning {
     }
 }
 
-/// `numpy.histogram_bin_edges(values, bins)` for sorted, finite values.
-pub fn bin_edges(sorted: &[f64], bins: Bins, integer: bool) -> Result<Vec<f64>, KernelError> {
-    let (Some(&min), Some(&max)) = (sorted.first(), sorted.last()) else {
+/// `numpy.histogram_bin_edges(values, bins)`, where the values are the
+/// sorted, finite samples taken together (only their range and count
+/// matter, so they are never merged).
+pub fn bin_edges(samples: &[&[f64]], bins: Bins, integer: bool) -> Result<Vec<f64>, KernelError> {
+    let min = samples
+        .iter()
+        .filter_map(|s| s.first())
+        .copied()
+        .reduce(f64::min);
+    let max = samples
+        .iter()
+        .filter_map(|s| s.last())
+        .copied()
+        .reduce(f64::max);
+    let (Some(min), Some(max)) = (min, max) else {
         return Err(KernelError("no finite values to bin".into()));
     };
+    let n: usize = samples.iter().map(|s| s.len()).sum();
     let (first, last) = if min == max {
         (min - 0.5, max + 0.5)
     } else {
@@ -233,7 +246,7 @@ pub fn bin_edges(sorted: &[f64], bins: Bins, integer: bool) -> Result<Vec<f64>, 
         Bins::Count(n) if n > 0 => n as usize,
         Bins::Count(_) => return Err(KernelError("bin count must be positive".into())),
         Bins::Sturges => {
-            let mut width = (max - min) / ((sorted.len() as f64).log2() + 1.0);
+            let mut width = (max - min) / ((n as f64).log2() + 1.0);
             if integer && width < 1.0 && width != 0.0 {
                 width = 1.0;
             }
@@ -339,10 +352,10 @@ pub fn binned_shares(
     let sturges_count = |n: usize| ((n as f64).log2() + 1.0).ceil().max(1.0) as usize;
     let mut edges = match binning.edges {
         Edges::Both => {
-            let both = merge(&reference.sorted, &current.sorted);
+            let both = [reference.sorted.as_slice(), current.sorted.as_slice()];
             bin_edges(&both, binning.bins, reference.integer && current.integer)?
         }
-        Edges::Reference => bin_edges(&reference.sorted, binning.bins, reference.integer)?,
+        Edges::Reference => bin_edges(&[&reference.sorted], binning.bins, reference.integer)?,
         Edges::ReferenceQuantiles => {
             let count = match binning.bins {
                 Bins::Count(n) => n.max(1) as usize,
@@ -392,24 +405,6 @@ pub fn category_shares(
         s
     };
     (shares(reference), shares(current))
-}
-
-/// Two sorted slices merged into one sorted vector.
-pub fn merge(a: &[f64], b: &[f64]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
 }
 
 #[cfg(test)]
