@@ -344,23 +344,23 @@ impl Parser<'_> {
             }
         }
         let runs = match get(table, "runs") {
-            Some(v) => match v.get_ref() {
-                DeValue::Integer(i)
-                    if i.to_string()
-                        .parse::<u32>()
-                        .is_ok_and(|n| (2..=100).contains(&n)) =>
-                {
-                    i.to_string().parse().ok()?
+            Some(v) => {
+                let runs = match v.get_ref() {
+                    DeValue::Integer(i) => i.to_string().parse::<u32>().ok(),
+                    _ => None,
+                };
+                match runs.filter(|n| (2..=100).contains(n)) {
+                    Some(n) => n,
+                    None => {
+                        self.report(self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            "`runs` must be an integer from 2 to 100",
+                        ));
+                        return None;
+                    }
                 }
-                _ => {
-                    self.report(self.new_error(
-                        ErrorKind::InvalidValue,
-                        v.span(),
-                        "`runs` must be an integer from 2 to 100",
-                    ));
-                    return None;
-                }
-            },
+            }
             None => 2,
         };
         let timeout = self
