@@ -1,9 +1,25 @@
-//! Builds the hostile plugin the sandbox tests run, and tells the tests where it is.
+//! Builds the hostile plugins the sandbox tests run, and tells the tests where they are.
 
 fn main() {
-    let built = mltest_plugin_build::build(&["mltest-plugin-hostile"], &["tests/hostile"]);
-    println!(
-        "cargo::rustc-env=MLTEST_HOSTILE_PLUGIN={}",
-        built[0].wasm.display()
+    let built = mltest_plugin_build::build(
+        &[
+            "mltest-plugin-hostile",
+            "mltest-plugin-hostile-schema",
+            "mltest-plugin-hostile-describe",
+        ],
+        &[
+            "tests/hostile",
+            "tests/hostile-schema",
+            "tests/hostile-describe",
+        ],
     );
+    for (name, plugin) in ["HOSTILE", "HOSTILE_SCHEMA", "HOSTILE_DESCRIBE"]
+        .iter()
+        .zip(&built)
+    {
+        println!(
+            "cargo::rustc-env=MLTEST_{name}_PLUGIN={}",
+            plugin.wasm.display()
+        );
+    }
 }

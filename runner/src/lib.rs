@@ -2,15 +2,22 @@
 //!
 //! Data flows one way, one module per stage:
 //! [`suite`] (parse and validate `mltest.toml`) → [`catalog`] (artifacts,
-//! loaded lazily) → [`host`] (sandboxed wasm plugins, [`kernels`] for the
-//! numeric work) → [`run`] (checks in parallel) → [`report`] (JUnit, JSON,
-//! terminal). [`cli`] wires them together for the `mltest` binary.
+//! loaded lazily) → [`host`] (sandboxed wasm plugins; the numeric work is in
+//! the `mltest-kernels` crate) → [`run`] (checks in parallel) → [`report`]
+//! (JUnit, JSON, terminal, rendered from the `mltest-report` model). [`cli`]
+//! wires them together for the `mltest` binary.
+//!
+//! Everything is crate-private except [`main`], which the binary calls.
 
-pub mod catalog;
-pub mod cli;
-pub mod exit_code;
-pub mod host;
-pub mod kernels;
-pub mod report;
-pub mod run;
-pub mod suite;
+mod catalog;
+mod cli;
+mod files;
+#[doc(hidden)]
+pub mod fuzz;
+mod host;
+mod panics;
+mod report;
+mod run;
+mod suite;
+
+pub use cli::main;

@@ -1,14 +1,19 @@
-//! Helpers for the end-to-end tests: run the real `mltest` binary on
-//! fixtures copied into a scratch folder, and read what it wrote.
-//!
-//! The binary is the one `cargo test --workspace` builds next to the test
-//! executables (the runner crate has integration tests, so cargo builds it).
+//! What the end-to-end tests (`runner/tests/e2e`) need besides the binary
+//! cargo builds for them: the hostile plugin components, and a Python with
+//! the JUnit consumers' parsers, set up by the harness itself so the test
+//! command works on a machine that has only rustup and python3.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+use std::sync::OnceLock;
 
 /// The hostile plugin component, built by this crate's build script.
 pub const HOSTILE_PLUGIN: &str = env!("MLTEST_HOSTILE_PLUGIN");
+/// A plugin whose params schema refers to itself.
+pub const HOSTILE_SCHEMA_PLUGIN: &str = env!("MLTEST_HOSTILE_SCHEMA_PLUGIN");
+/// A plugin whose `describe()` sleeps.
+pub const HOSTILE_DESCRIBE_PLUGIN: &str = env!("MLTEST_HOSTILE_DESCRIBE_PLUGIN");
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -18,155 +23,53 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `target/<profile>/mltest`, beside this test executable's `deps/` folder.
-pub fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/<test>");
-    let bin = profile_dir.join(format!("mltest{}", std::env::consts::EXE_SUFFIX));
+/// The pinned Python requirements the tests use.
+const REQUIREMENTS: &str = include_str!("../requirements.txt");
+
+/// A `python3` from a virtualenv under `target/test-python` holding exactly
+/// `tests/requirements.txt`. Made once: a stamp with the requirements'
+/// text marks a finished install, and a file lock keeps concurrent test
+/// processes from installing at the same time.
+pub fn python() -> &'static Path {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = root().join("target/test-python");
+        let python = venv.join("bin/python3");
+        let stamp = venv.join("requirements.stamp");
+        let ready = || std::fs::read_to_string(&stamp).is_ok_and(|s| s == REQUIREMENTS);
+        if ready() {
+            return python;
+        }
+        std::fs::create_dir_all(root().join("target")).expect("create target/");
+        let lock = File::create(root().join("target/test-python.lock")).expect("lock file");
+        lock.lock().expect("lock target/test-python.lock");
+        if !ready() {
+            let _ = std::fs::remove_dir_all(&venv);
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+            run(Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "-r",
+                ])
+                .arg(root().join("tests/requirements.txt")));
+            std::fs::write(&stamp, REQUIREMENTS).expect("write the stamp");
+        }
+        python
+    })
+}
+
+fn run(command: &mut Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} cannot start: {e}"));
     assert!(
-        bin.is_file(),
-        "{} is missing: run the tests with `cargo test --workspace`, which builds it",
-        bin.display()
+        output.status.success(),
+        "{command:?} failed while setting up the test Python:\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    bin
-}
-
-/// A scratch folder holding a copy of `fixtures/credit-risk`.
-pub struct Scratch {
-    pub dir: tempfile::TempDir,
-}
-
-impl Scratch {
-    pub fn credit_risk() -> Scratch {
-        let dir = tempfile::tempdir().expect("temp dir");
-        copy_dir(&root().join("fixtures/credit-risk"), dir.path());
-        Scratch { dir }
-    }
-
-    pub fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
-    }
-
-    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.path(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(&path, contents).expect("write");
-        path
-    }
-
-    pub fn read(&self, relative: &str) -> String {
-        std::fs::read_to_string(self.path(relative)).expect("read")
-    }
-
-    /// Runs `mltest ARGS` in this folder, with a cache folder of its own and no colour.
-    pub fn mltest(&self, args: &[&str]) -> Run {
-        let output = Command::new(binary())
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("MLTEST_CACHE_DIR", self.path(".cache"))
-            .env("NO_COLOR", "1")
-            .env_remove("CLICOLOR_FORCE")
-            .output()
-            .expect("mltest runs");
-        Run { output }
-    }
-
-    /// Runs a suite with JUnit and JSON reports; returns the run and the parsed JSON.
-    pub fn run_suite(&self, suite: &str, extra: &[&str]) -> (Run, serde_json::Value) {
-        let mut args = vec![
-            "run",
-            suite,
-            "--junit",
-            "report.xml",
-            "--json",
-            "report.json",
-        ];
-        args.extend_from_slice(extra);
-        let run = self.mltest(&args);
-        let json = serde_json::from_str(&self.read("report.json"))
-            .unwrap_or_else(|e| panic!("report.json: {e}\n{}", run.all()));
-        (run, json)
-    }
-
-    /// Validates `report.xml` with the XSD and junitparser (Python); returns junitparser's counts.
-    pub fn validate_junit(&self, report: &str) -> serde_json::Value {
-        let output = Command::new("python3")
-            .arg(root().join("tests/validate_junit.py"))
-            .arg(self.path(report))
-            .output()
-            .expect("python3 runs (install: pip install xmlschema junitparser)");
-        assert!(
-            output.status.success(),
-            "JUnit validation failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).expect("validator prints JSON")
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixtures") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
-pub struct Run {
-    pub output: Output,
-}
-
-impl Run {
-    pub fn code(&self) -> i32 {
-        self.output.status.code().expect("exited normally")
-    }
-    pub fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.output.stdout).into_owned()
-    }
-    pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.output.stderr).into_owned()
-    }
-    pub fn all(&self) -> String {
-        format!("--- stdout\n{}--- stderr\n{}", self.stdout(), self.stderr())
-    }
-}
-
-/// The check with this id in a JSON report.
-pub fn check<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["checks"]
-        .as_array()
-        .and_then(|checks| checks.iter().find(|c| c["id"] == id))
-        .unwrap_or_else(|| panic!("no check `{id}` in {report:#}"))
-}
-
-/// The finding with this name in a check of a JSON report.
-pub fn finding<'a>(check: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    check["findings"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["name"] == name))
-        .unwrap_or_else(|| panic!("no finding `{name}` in {check:#}"))
-}
-
-/// Counts findings of one outcome across the report.
-pub fn count(report: &serde_json::Value, outcome: &str) -> usize {
-    report["checks"]
-        .as_array()
-        .map(|checks| {
-            checks
-                .iter()
-                .flat_map(|c| c["findings"].as_array().into_iter().flatten())
-                .filter(|f| f["outcome"] == outcome)
-                .count()
-        })
-        .unwrap_or(0)
 }

@@ -32,7 +32,7 @@ pub fn build(packages: &[&str], sources: &[&str]) -> Vec<Built> {
     let workspace_root = manifest
         .parent()
         .expect("the crate sits one folder below the workspace root");
-    for path in ["Cargo.toml", "Cargo.lock", "wit", "plugins/sdk"]
+    for path in ["Cargo.toml", "Cargo.lock", "wit", "plugins/sdk", "report"]
         .iter()
         .chain(sources)
     {

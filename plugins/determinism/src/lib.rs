@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 
 use mltest_sdk::kernels::{self, TableDiffRequest, Tolerance};
 use mltest_sdk::serde_json::Value;
-use mltest_sdk::{ArtifactKind, ArtifactName, Check, Finding, Result, artifacts, bail, columns};
+use mltest_sdk::{
+    ArtifactKind, ArtifactName, Check, CommandName, Finding, Result, artifacts, bail, columns,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -30,7 +32,7 @@ pub struct Params {
     outputs: Vec<ArtifactName>,
     /// A command declared under `[commands]` to run K times and compare run against run.
     #[serde(default)]
-    rerun: Option<String>,
+    rerun: Option<CommandName>,
     /// Golden artifacts for the re-run's outputs, by output name: every run must match them too.
     #[serde(default)]
     golden: BTreeMap<String, ArtifactName>,
@@ -444,11 +446,7 @@ fn compare_digests(baseline: &str, other: &str) -> Result<Finding> {
 
 /// Tolerances as people write them: `1e-12`, not `0.000000000001`.
 fn num(v: f64) -> String {
-    if v != 0.0 && v.abs() < 1e-3 {
-        format!("{v:e}")
-    } else {
-        v.to_string()
-    }
+    mltest_sdk::number::short(v)
 }
 
 mltest_sdk::export_check!(Determinism);

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use mltest_sdk::kernels::{
     self, BinEdges, Binning, DriftRequest, PairProfile, SideProfile, Smoothing,
 };
-use mltest_sdk::{ArtifactName, Check, Finding, Outcome, Result, artifacts, bail, columns};
+use mltest_sdk::{ArtifactName, Check, Finding, Outcome, Result, artifacts, bail, columns, worst};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -134,7 +134,8 @@ pub enum EdgesParam {
 #[derive(Deserialize, JsonSchema, Clone, Copy)]
 #[serde(untagged)]
 pub enum BinsParam {
-    Count(u32),
+    /// 1 to 100,000 bins (the host's bound): `mltest validate` refuses more.
+    Count(#[schemars(range(min = 1, max = 100_000))] u32),
     Rule(BinsRule),
 }
 
@@ -417,16 +418,6 @@ fn null_shares(profile: Option<&PairProfile>) -> (f64, f64) {
     })
 }
 
-fn worst(a: Outcome, b: Outcome) -> Outcome {
-    let rank = |o: Outcome| match o {
-        Outcome::Pass | Outcome::Skip => 0,
-        Outcome::Warn => 1,
-        Outcome::Fail => 2,
-        Outcome::Error => 3,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
 fn judge(
     params: &Params,
     column: &str,
@@ -647,14 +638,7 @@ fn dataset(
 
 /// Short, exact enough for messages: 4 significant digits, scientific when tiny.
 fn fmt(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        v.to_string()
-    } else if v.abs() < 1e-4 {
-        format!("{v:.3e}")
-    } else {
-        let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
-        format!("{v:.digits$}")
-    }
+    mltest_sdk::number::significant(v, 4)
 }
 
 mltest_sdk::export_check!(Drift);

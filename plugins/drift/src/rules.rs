@@ -32,14 +32,14 @@ use serde::Deserialize;
 
 #[derive(Deserialize, JsonSchema, Default, Clone, Copy, PartialEq)]
 #[serde(rename_all = "snake_case")]
-pub enum Preset {
+pub(crate) enum Preset {
     #[default]
     Default,
     Evidently,
 }
 
 impl Preset {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Preset::Default => "default",
             Preset::Evidently => "evidently",
@@ -49,7 +49,7 @@ impl Preset {
 
 #[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 #[serde(rename_all = "snake_case")]
-pub enum Method {
+pub(crate) enum Method {
     /// Two-sample Kolmogorov–Smirnov test (p-value).
     Ks,
     /// Chi-square contingency test on category counts (p-value).
@@ -73,7 +73,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Ks => "ks",
             Method::ChiSquare => "chi_square",
@@ -88,7 +88,7 @@ impl Method {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Method::Ks => "K-S test",
             Method::ChiSquare => "chi-square contingency test",
@@ -103,14 +103,14 @@ impl Method {
         }
     }
 
-    pub fn is_test(self) -> bool {
+    pub(crate) fn is_test(self) -> bool {
         matches!(
             self,
             Method::Ks | Method::ChiSquare | Method::ChiSquareGof | Method::Z
         )
     }
 
-    pub fn is_binned(self) -> bool {
+    pub(crate) fn is_binned(self) -> bool {
         matches!(
             self,
             Method::Psi | Method::KlDiv | Method::JensenShannon | Method::Hellinger
@@ -128,7 +128,7 @@ impl Method {
 
     /// How the score meets the threshold: tests drift when the p-value is
     /// below it (Evidently's KS: at or below); distances when they reach it.
-    pub fn comparison(self, preset: Preset) -> Comparison {
+    pub(crate) fn comparison(self, preset: Preset) -> Comparison {
         if self == Method::Ks && preset == Preset::Evidently {
             Comparison::AtOrBelow
         } else if self.is_test() {
@@ -147,7 +147,7 @@ impl Method {
         }
     }
 
-    pub fn to_wit(self) -> DriftMethod {
+    pub(crate) fn to_wit(self) -> DriftMethod {
         match self {
             Method::Ks => DriftMethod::Ks,
             Method::ChiSquare => DriftMethod::ChiSquare,
@@ -165,14 +165,14 @@ impl Method {
 
 /// When a score counts as drift, given the threshold.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Comparison {
+pub(crate) enum Comparison {
     Below,
     AtOrBelow,
     AtOrAbove,
 }
 
 impl Comparison {
-    pub fn drifted(self, score: f64, threshold: f64) -> bool {
+    pub(crate) fn drifted(self, score: f64, threshold: f64) -> bool {
         match self {
             Comparison::Below => score < threshold,
             Comparison::AtOrBelow => score <= threshold,
@@ -180,7 +180,7 @@ impl Comparison {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Comparison::Below => "below",
             Comparison::AtOrBelow => "at or below",
@@ -191,20 +191,20 @@ impl Comparison {
 
 #[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub(crate) enum Kind {
     Numerical,
     Categorical,
 }
 
 impl Kind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Numerical => "numerical",
             Kind::Categorical => "categorical",
         }
     }
 
-    pub fn to_wit(self) -> ColumnKind {
+    pub(crate) fn to_wit(self) -> ColumnKind {
         match self {
             Kind::Numerical => ColumnKind::Numerical,
             Kind::Categorical => ColumnKind::Categorical,
@@ -214,7 +214,7 @@ impl Kind {
 
 /// The method, kind and threshold for one column, and why.
 #[derive(Debug, Clone)]
-pub struct Choice {
+pub(crate) struct Choice {
     pub method: Method,
     pub kind: Kind,
     pub threshold: f64,
@@ -232,7 +232,11 @@ fn is_numerical_type(t: DataType) -> bool {
         )
 }
 
-pub fn choose(
+/// More distinct values than this make a float column continuous, for the
+/// refusal of categorical tests on it.
+const CONTINUOUS_DISTINCT: u64 = 20;
+
+pub(crate) fn choose(
     preset: Preset,
     profile: &PairProfile,
     method: Option<Method>,
@@ -254,9 +258,12 @@ pub fn choose(
     } else {
         Kind::Categorical
     };
-    let reference_values =
-        profile.reference.rows - profile.reference.nulls - profile.reference.nans;
+    // Values that enter a statistic: nulls, NaN and infinities never do.
+    let reference_values = profile.reference.rows.saturating_sub(
+        profile.reference.nulls + profile.reference.nans + profile.reference.infinities,
+    );
     let distinct = profile.distinct_both;
+    let chosen_by_suite = method.is_some();
     let (method, reason) = match method {
         Some(m) => (m, "set in the suite".to_string()),
         None => {
@@ -293,9 +300,31 @@ pub fn choose(
             )
         }
     };
-    // A method that needs numbers on a text column cannot run; say so.
+    // A continuous float column compared by a categorical test would make a
+    // category of every value: refuse, unless the suite says the values
+    // are categories.
+    if chosen_by_suite
+        && method.forced_kind() == Some(Kind::Categorical)
+        && kind != Some(Kind::Categorical)
+        && (profile.reference_type.is_float() || profile.current_type.is_float())
+        && distinct > CONTINUOUS_DISTINCT
+    {
+        bail!(
+            "{} compares categories, but this float column has {} distinct values: set `kind = \"categorical\"` for it if each value is a category, or use ks or wasserstein",
+            method.as_str(),
+            if distinct > u64::from(super::DISTINCT_LIMIT) {
+                format!("more than {}", super::DISTINCT_LIMIT)
+            } else {
+                distinct.to_string()
+            }
+        )
+    }
+    // A method that needs numbers on a text column cannot run; say so. When
+    // the method was chosen automatically, its kind wins: a column set to
+    // `numerical` with few distinct values is compared by the z or
+    // chi-square test as Evidently does, over its values as categories.
     let kind = match (method.forced_kind(), kind) {
-        (Some(forced), Some(asked)) if forced != asked => {
+        (Some(forced), Some(asked)) if forced != asked && chosen_by_suite => {
             bail!(
                 "{} compares {} values, but the column is set to {}",
                 method.as_str(),

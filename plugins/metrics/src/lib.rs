@@ -210,10 +210,7 @@ fn default_direction(metric: &str) -> Option<bool> {
 }
 
 fn fmt(v: f64) -> String {
-    format!("{v:.6}")
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
+    mltest_sdk::number::short(v)
 }
 
 fn evaluate(

@@ -286,8 +286,11 @@ fn type_finding(spec: &Expected, field: &Field, stats: &ColumnStats) -> Finding 
     let name = format!("schema.type[{}]", spec.name);
     let expected = spec.mlflow_type.as_str();
     let actual = field.type_name.as_str();
+    // Against a training table the same type is always compatible, the
+    // null type included: an all-null column matches an all-null column
+    // (whether nulls are allowed is the null check's question).
     let rule = match spec.table_type {
-        Some(t) if t == field.data_type && t != DataType::Null => Compatibility::Exact,
+        Some(t) if t == field.data_type => Compatibility::Exact,
         _ => compatibility(expected, field.data_type),
     };
     let zero_one = stats.min.is_none_or(|min| min >= 0.0) && stats.max.is_none_or(|max| max <= 1.0);

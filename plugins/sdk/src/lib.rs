@@ -5,7 +5,7 @@
 //! touches the raw bindings: tables, columns and kernels are reached through
 //! [`artifacts`] and the methods on [`Column`], findings through [`Finding`].
 //!
-//! ```ignore
+//! ```text
 //! use mltest_sdk::{Check, Finding, Result};
 //!
 //! #[derive(serde::Deserialize, schemars::JsonSchema)]
@@ -47,8 +47,22 @@ use bindings::mltest::plugin::{
 pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, CommandRun, Table};
 pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
 pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSignature, Outcome};
+pub use mltest_report::number;
 pub use schemars;
 pub use serde_json;
+
+/// The worse of two outcomes, in the order the host ranks them
+/// (`mltest-report`'s `Outcome`): skip < pass < warn < fail < error.
+pub fn worst(a: Outcome, b: Outcome) -> Outcome {
+    let rank = |o: Outcome| match o {
+        Outcome::Skip => mltest_report::Outcome::Skip,
+        Outcome::Pass => mltest_report::Outcome::Pass,
+        Outcome::Warn => mltest_report::Outcome::Warn,
+        Outcome::Fail => mltest_report::Outcome::Fail,
+        Outcome::Error => mltest_report::Outcome::Error,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
 
 /// The name of an artifact declared in the suite's `[artifacts]`.
 ///
@@ -84,6 +98,44 @@ impl schemars::JsonSchema for ArtifactName {
             "type": "string",
             "format": "mltest-artifact",
             "description": "the name of an artifact declared in [artifacts]"
+        })
+    }
+}
+
+/// The name of a command declared in the suite's `[commands]`.
+///
+/// Its schema carries `"format": "mltest-command"`, so `mltest validate`
+/// refuses an undeclared command at the suite file's span, as it does an
+/// undeclared [`ArtifactName`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct CommandName(pub String);
+
+impl std::ops::Deref for CommandName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CommandName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl schemars::JsonSchema for CommandName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CommandName".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "mltest-command",
+            "description": "the name of a command declared in [commands]"
         })
     }
 }

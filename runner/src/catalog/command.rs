@@ -6,12 +6,20 @@
 //!
 //! Runs are sequential, so they never compete for the machine, and happen
 //! at most once per mltest run, however many checks ask.
+//!
+//! Nothing a command starts outlives its run. mltest makes itself the
+//! child subreaper (`PR_SET_CHILD_SUBREAPER`), so a process that escapes
+//! the run's process group (`setsid`, a daemonised helper) is re-parented
+//! to mltest instead of init; when the run ends, by exit or by timeout, the
+//! group is killed and then every remaining descendant, until none is left.
+//! Because that sweep covers every child of the process, command runs are
+//! serialised process-wide.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::{Artifact, DataError};
@@ -21,29 +29,29 @@ use crate::suite::{ArtifactSpec, CommandSpec};
 const STDERR_TAIL: usize = 8 * 1024;
 
 /// One finished run and its outputs.
-pub struct Run {
-    pub index: u32,
-    pub duration: Duration,
+pub(crate) struct Run {
+    pub(crate) index: u32,
+    pub(crate) duration: Duration,
     /// Output name → artifact.
-    pub outputs: BTreeMap<String, Artifact>,
+    pub(crate) outputs: BTreeMap<String, Artifact>,
     /// Removed when the catalog is dropped, at the end of the mltest run.
     _dir: tempfile::TempDir,
 }
 
 impl Run {
-    pub fn artifact_name(command: &str, index: u32, output: &str) -> String {
+    pub(crate) fn artifact_name(command: &str, index: u32, output: &str) -> String {
         format!("{command}@{index}/{output}")
     }
 }
 
 /// A declared command and, once asked for, its runs.
-pub struct DeclaredCommand {
-    pub spec: CommandSpec,
-    pub runs: OnceLock<Result<Vec<Run>, DataError>>,
+pub(crate) struct DeclaredCommand {
+    pub(crate) spec: CommandSpec,
+    pub(crate) runs: OnceLock<Result<Vec<Run>, DataError>>,
 }
 
 impl DeclaredCommand {
-    pub fn new(spec: CommandSpec) -> Self {
+    pub(crate) fn new(spec: CommandSpec) -> Self {
         DeclaredCommand {
             spec,
             runs: OnceLock::new(),
@@ -51,7 +59,7 @@ impl DeclaredCommand {
     }
 
     /// Runs the command (the first time) and returns every run.
-    pub fn runs(&self) -> Result<&[Run], DataError> {
+    pub(crate) fn runs(&self) -> Result<&[Run], DataError> {
         match self.runs.get_or_init(|| execute(&self.spec)) {
             Ok(runs) => Ok(runs),
             Err(e) => Err(e.clone()),
@@ -67,7 +75,15 @@ fn failure(spec: &CommandSpec, index: u32, message: String) -> DataError {
     }
 }
 
+/// One command run at a time in this process: the sweep after a run kills
+/// every child of the process, which must not include another run's.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn execute(spec: &CommandSpec) -> Result<Vec<Run>, DataError> {
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    become_subreaper();
     (1..=spec.runs)
         .map(|index| execute_once(spec, index))
         .collect()
@@ -92,19 +108,43 @@ fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let started = Instant::now();
-    let mut child = command
-        .spawn()
-        .map_err(|e| failure(spec, index, format!("cannot start `{}`: {e}", spec.argv[0])))?;
-    let stderr = child.stderr.take().map(|mut pipe| {
+    let mut child = command.spawn().map_err(|e| {
+        failure(
+            spec,
+            index,
+            format!("cannot start `{}`: {e}", spec.argv[0].to_string_lossy()),
+        )
+    })?;
+    // stderr is drained on a thread of its own and only its tail is kept,
+    // so a chatty command cannot grow memory or block on a full pipe.
+    let (tail_tx, tail_rx) = std::sync::mpsc::channel();
+    if let Some(mut pipe) = child.stderr.take() {
         std::thread::spawn(move || {
-            let mut buffer = Vec::new();
-            let _ = pipe.read_to_end(&mut buffer);
-            let start = buffer.len().saturating_sub(STDERR_TAIL);
-            String::from_utf8_lossy(&buffer[start..]).into_owned()
-        })
-    });
+            let mut tail: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > 2 * STDERR_TAIL {
+                    tail.drain(..tail.len() - STDERR_TAIL);
+                }
+            }
+            let start = tail.len().saturating_sub(STDERR_TAIL);
+            let _ = tail_tx.send(String::from_utf8_lossy(&tail[start..]).into_owned());
+        });
+    }
     let status = wait(&mut child, spec.timeout);
-    let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    // The run is over: nothing it started may live on, holding stderr open
+    // or using the machine.
+    kill_group(&child);
+    kill_descendants();
+    // Every writer of the pipe is gone now; the grace period only covers a
+    // writer that could not be killed.
+    let stderr = tail_rx
+        .recv_timeout(Duration::from_secs(1))
+        .unwrap_or_default();
     let duration = started.elapsed();
     let tail = |s: &str| {
         let s = s.trim_end();
@@ -156,7 +196,6 @@ fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
             path,
             format: output.format,
             delimiter: output.delimiter,
-            span: spec.span.clone(),
         };
         outputs.insert(output.name.clone(), Artifact::new(artifact));
     }
@@ -177,6 +216,7 @@ fn wait(child: &mut Child, timeout: Duration) -> std::io::Result<Option<std::pro
         }
         if Instant::now() >= deadline {
             kill_group(child);
+            let _ = child.kill();
             let _ = child.wait();
             return Ok(None);
         }
@@ -184,14 +224,60 @@ fn wait(child: &mut Child, timeout: Duration) -> std::io::Result<Option<std::pro
     }
 }
 
-fn kill_group(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        // The group's id is the child's pid (process_group(0) above).
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stderr(Stdio::null())
-            .status();
+/// Kills the run's process group (its id is the child's pid:
+/// `process_group(0)` above).
+fn kill_group(child: &Child) {
+    if let Ok(pgid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals that process group.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
     }
-    let _ = child.kill();
+}
+
+/// Orphans of a run are re-parented to this process rather than to init.
+fn become_subreaper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument.
+    ONCE.call_once(|| unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    });
+}
+
+/// Kills and reaps every child of this process until none is left. As a
+/// subreaper, this process inherits the children of what it kills, so the
+/// loop ends only when the whole tree is gone.
+fn kill_descendants() {
+    // SAFETY: getpid has no preconditions.
+    let me = unsafe { libc::getpid() };
+    for _ in 0..1000 {
+        let children = children_of(me);
+        if children.is_empty() {
+            return;
+        }
+        for &pid in &children {
+            // SAFETY: signalling and reaping our own children.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        for &pid in &children {
+            // SAFETY: as above; a null status pointer is allowed.
+            unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+        }
+    }
+}
+
+/// The pids whose parent is `parent`, from `/proc/<pid>/stat` (field 4,
+/// after the parenthesised command name, which may itself hold spaces).
+fn children_of(parent: libc::pid_t) -> Vec<libc::pid_t> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: libc::pid_t = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let after_name = &stat[stat.rfind(')')? + 1..];
+            let ppid: libc::pid_t = after_name.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == parent).then_some(pid)
+        })
+        .collect()
 }

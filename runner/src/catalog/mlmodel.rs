@@ -11,16 +11,16 @@ use super::DataError;
 use crate::suite::Format;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ColumnSpec {
-    pub name: Option<String>,
-    pub mlflow_type: String,
-    pub required: bool,
+pub(crate) struct ColumnSpec {
+    pub(crate) name: Option<String>,
+    pub(crate) mlflow_type: String,
+    pub(crate) required: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ModelSignature {
-    pub inputs: Vec<ColumnSpec>,
-    pub outputs: Vec<ColumnSpec>,
+pub(crate) struct ModelSignature {
+    pub(crate) inputs: Vec<ColumnSpec>,
+    pub(crate) outputs: Vec<ColumnSpec>,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +48,7 @@ fn yes() -> bool {
 }
 
 /// A model folder's `MLmodel` file, or the path itself.
-pub fn resolve(path: &Path, format: Format) -> PathBuf {
+pub(crate) fn resolve(path: &Path, format: Format) -> PathBuf {
     if format == Format::Mlmodel && path.is_dir() {
         path.join("MLmodel")
     } else {
@@ -56,9 +56,10 @@ pub fn resolve(path: &Path, format: Format) -> PathBuf {
     }
 }
 
-pub fn read_signature(path: &Path) -> Result<ModelSignature, DataError> {
+pub(crate) fn read_signature(path: &Path, limit: u64) -> Result<ModelSignature, DataError> {
     let path = resolve(path, Format::Mlmodel);
-    let text = std::fs::read_to_string(&path).map_err(|e| DataError::io(&path, e))?;
+    let text = crate::files::read_text(&path, limit, "[limits] max_document_size")
+        .map_err(|e| DataError::file(&path, e))?;
     parse(&text).map_err(|message| DataError::Corrupt { path, message })
 }
 

@@ -6,24 +6,28 @@
 //! names the file, and the column where there is one.
 
 mod command;
+#[cfg(test)]
+mod corpus;
+mod ipc;
 mod mlmodel;
 mod table;
+mod thrift;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use crate::suite::{ArtifactSpec, CommandSpec, Format};
+use crate::suite::{ArtifactSpec, CommandSpec, Format, SizeLimits};
 
 use command::DeclaredCommand;
-pub use command::Run;
+pub(crate) use command::Run;
 
-pub use mlmodel::{ColumnSpec, ModelSignature};
-pub use table::Table;
+pub(crate) use mlmodel::{ColumnSpec, ModelSignature};
+pub(crate) use table::Table;
 
 /// What went wrong reading an artifact. Becomes the check's JUnit `<error>`.
 #[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
-pub enum DataError {
+pub(crate) enum DataError {
     #[error("unknown artifact `{0}`")]
     #[diagnostic(code(mltest::data::unknown_artifact))]
     UnknownArtifact(String),
@@ -66,7 +70,8 @@ pub enum DataError {
 }
 
 impl DataError {
-    fn io(path: &Path, e: impl std::fmt::Display) -> Self {
+    /// A file that could not be read at all (missing, not regular, too large).
+    fn file(path: &Path, e: crate::files::FileError) -> Self {
         DataError::Io {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -80,9 +85,41 @@ impl DataError {
     }
 }
 
+/// An error about one column of a table file: every place that reports one
+/// (the catalog, column handles, kernels) words it this way.
+pub(crate) fn column_error(path: &Path, column: &str, e: impl std::fmt::Display) -> String {
+    DataError::BadColumn {
+        path: path.to_path_buf(),
+        column: column.to_string(),
+        message: e.to_string(),
+    }
+    .to_string()
+}
+
+/// Reads an artifact the way plugins can: every column of a table, a
+/// document, or a model signature.
+pub(crate) fn read_everything(catalog: &Catalog, name: &str) -> Result<(), DataError> {
+    match catalog.get(name)?.kind() {
+        Kind::Table => {
+            let table = catalog.table(name)?;
+            for field in table.schema().fields() {
+                table.column(field.name())?;
+            }
+            Ok(())
+        }
+        Kind::Document => catalog.document(name).map(drop),
+        Kind::Model => catalog.signature(name).map(drop),
+    }
+}
+
+/// Opens a table file (regular files only), naming it on failure.
+fn table_file(path: &Path) -> Result<std::fs::File, DataError> {
+    crate::files::open(path).map_err(|e| DataError::file(path, e))
+}
+
 /// The kind of thing an artifact is, as plugins see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Table,
     Document,
     Model,
@@ -99,8 +136,8 @@ impl Kind {
 }
 
 /// One declared artifact and whatever of it has been loaded so far.
-pub struct Artifact {
-    pub spec: ArtifactSpec,
+pub(crate) struct Artifact {
+    pub(crate) spec: ArtifactSpec,
     table: OnceLock<Result<Arc<Table>, DataError>>,
     digest: OnceLock<Result<String, DataError>>,
 }
@@ -114,7 +151,7 @@ impl Artifact {
         }
     }
 
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self.spec.format {
             Format::Parquet | Format::Csv | Format::Arrow => Kind::Table,
             Format::Json => Kind::Document,
@@ -124,13 +161,23 @@ impl Artifact {
 }
 
 /// All artifacts of a suite. Cheap to share across concurrently running checks.
-pub struct Catalog {
+pub(crate) struct Catalog {
     artifacts: BTreeMap<String, Artifact>,
     commands: BTreeMap<String, DeclaredCommand>,
+    sizes: SizeLimits,
 }
 
 impl Catalog {
-    pub fn new(specs: &[ArtifactSpec], commands: &[CommandSpec]) -> Catalog {
+    /// A catalog with nothing in it (plugins' `describe` runs against it).
+    pub(crate) fn empty() -> Catalog {
+        Catalog::new(&[], &[], SizeLimits::default())
+    }
+
+    pub(crate) fn new(
+        specs: &[ArtifactSpec],
+        commands: &[CommandSpec],
+        sizes: SizeLimits,
+    ) -> Catalog {
         let artifacts = specs
             .iter()
             .map(|spec| (spec.name.clone(), Artifact::new(spec.clone())))
@@ -142,12 +189,13 @@ impl Catalog {
         Catalog {
             artifacts,
             commands,
+            sizes,
         }
     }
 
     /// A declared artifact, or an output of a command run that has happened
     /// (`<command>@<run>/<output>`).
-    pub fn get(&self, name: &str) -> Result<&Artifact, DataError> {
+    pub(crate) fn get(&self, name: &str) -> Result<&Artifact, DataError> {
         let unknown = || DataError::UnknownArtifact(name.to_string());
         if let Some(artifact) = self.artifacts.get(name) {
             return Ok(artifact);
@@ -166,7 +214,7 @@ impl Catalog {
     }
 
     /// Runs a declared command (once per mltest run) and returns its runs.
-    pub fn command_runs(&self, name: &str) -> Result<&[Run], DataError> {
+    pub(crate) fn command_runs(&self, name: &str) -> Result<&[Run], DataError> {
         self.commands
             .get(name)
             .ok_or_else(|| DataError::UnknownCommand(name.to_string()))?
@@ -186,38 +234,42 @@ impl Catalog {
     }
 
     /// Opens a table: reads its schema and row count, not its data.
-    pub fn table(&self, name: &str) -> Result<Arc<Table>, DataError> {
+    pub(crate) fn table(&self, name: &str) -> Result<Arc<Table>, DataError> {
         let artifact = self.of_kind(name, Kind::Table)?;
         artifact
             .table
-            .get_or_init(|| Table::open(&artifact.spec).map(Arc::new))
+            .get_or_init(|| Table::open(&artifact.spec, &self.sizes).map(Arc::new))
             .clone()
     }
 
     /// A JSON document's text, checked to be valid JSON.
-    pub fn document(&self, name: &str) -> Result<String, DataError> {
+    pub(crate) fn document(&self, name: &str) -> Result<String, DataError> {
         let artifact = self.of_kind(name, Kind::Document)?;
         let path = &artifact.spec.path;
-        let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+        let text = crate::files::read_text(
+            path,
+            self.sizes.max_document_bytes,
+            "[limits] max_document_size",
+        )
+        .map_err(|e| DataError::file(path, e))?;
         serde_json::from_str::<serde_json::Value>(&text)
             .map_err(|e| DataError::corrupt(path, format!("invalid JSON: {e}")))?;
         Ok(text)
     }
 
-    pub fn signature(&self, name: &str) -> Result<ModelSignature, DataError> {
+    pub(crate) fn signature(&self, name: &str) -> Result<ModelSignature, DataError> {
         let artifact = self.of_kind(name, Kind::Model)?;
-        mlmodel::read_signature(&artifact.spec.path)
+        mlmodel::read_signature(&artifact.spec.path, self.sizes.max_document_bytes)
     }
 
     /// sha256 of the artifact's bytes (of the `MLmodel` file for a model folder).
-    pub fn digest(&self, name: &str) -> Result<String, DataError> {
+    pub(crate) fn digest(&self, name: &str) -> Result<String, DataError> {
         let artifact = self.get(name)?;
         artifact
             .digest
             .get_or_init(|| {
                 let path = mlmodel::resolve(&artifact.spec.path, artifact.spec.format);
-                let bytes = std::fs::read(&path).map_err(|e| DataError::io(&path, e))?;
-                Ok(crate::host::sha256_hex(&bytes))
+                crate::files::sha256_file(&path).map_err(|e| DataError::file(&path, e))
             })
             .clone()
     }

@@ -1,8 +1,18 @@
 //! Tables from Parquet, CSV and Arrow IPC files, one column at a time.
+//!
+//! Opening reads what describes the table once: Parquet's footer (kept and
+//! reused for every column, so a 10,000-column file is not re-parsed per
+//! column), a CSV's inferred schema, an Arrow IPC file's footer after its
+//! structure has been checked against the file ([`super::ipc`]). Columns
+//! are read on first request and kept for the run. A CSV is tokenised once,
+//! for all its columns together: it has no column index, so reading one
+//! column costs a pass over every row.
+//!
+//! Decoders can panic on corrupt input; each read runs contained, and the
+//! panic becomes an error that names the file and the column.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -11,24 +21,37 @@ use arrow::compute::concat;
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
 
 use super::DataError;
-use crate::suite::{ArtifactSpec, Format};
+use crate::files;
+use crate::panics::contain;
+use crate::suite::{ArtifactSpec, Format, SizeLimits};
 
 /// Rows per decoded batch: large batches keep per-batch overhead negligible.
 const BATCH_ROWS: usize = 64 * 1024;
 
 type ColumnSlot = Arc<OnceLock<Result<ArrayRef, DataError>>>;
 
+/// What is kept from opening, per format, for reading columns later.
+enum Reader {
+    /// The parsed footer.
+    Parquet(ArrowReaderMetadata),
+    /// Every column, decoded together on the first request.
+    Csv(OnceLock<Result<Vec<ArrayRef>, DataError>>),
+    Arrow,
+}
+
 /// An opened table: schema and row count known, columns loaded on demand.
-pub struct Table {
-    pub name: String,
+pub(crate) struct Table {
+    pub(crate) name: String,
     path: PathBuf,
-    format: Format,
     delimiter: u8,
     schema: SchemaRef,
     num_rows: u64,
+    reader: Reader,
     columns: Mutex<HashMap<usize, ColumnSlot>>,
 }
 
@@ -43,78 +66,61 @@ impl std::fmt::Debug for Table {
 
 impl Table {
     /// Reads the schema and row count. Empty tables are refused here, so no
-    /// check can pass on data that is not there.
-    pub fn open(spec: &ArtifactSpec) -> Result<Table, DataError> {
+    /// check can pass on data that is not there; so are tables with two
+    /// columns of the same name, whose second column no check could read.
+    pub(crate) fn open(spec: &ArtifactSpec, sizes: &SizeLimits) -> Result<Table, DataError> {
         let path = &spec.path;
-        let (schema, num_rows) = match spec.format {
-            Format::Parquet => {
-                let builder =
-                    ParquetRecordBatchReaderBuilder::try_new(open(path)?).map_err(|e| {
-                        DataError::corrupt(path, format!("not a valid Parquet file: {e}"))
-                    })?;
-                let rows = builder.metadata().file_metadata().num_rows();
-                (builder.schema().clone(), u64::try_from(rows).unwrap_or(0))
-            }
-            Format::Csv => {
-                let (schema, rows) = csv_format(spec.delimiter)
-                    .infer_schema(BufReader::new(open(path)?), None)
-                    .map_err(|e| {
-                        DataError::corrupt(path, format!("invalid CSV: {}", arrow_message(&e)))
-                    })?;
-                (Arc::new(schema), rows as u64)
-            }
-            Format::Arrow => {
-                let reader = arrow::ipc::reader::FileReader::try_new(open(path)?, Some(vec![]))
-                    .map_err(|e| {
-                        DataError::corrupt(
-                            path,
-                            format!("not a valid Arrow IPC file: {}", arrow_message(&e)),
-                        )
-                    })?;
-                let schema = reader.schema();
-                let mut rows = 0u64;
-                for batch in reader {
-                    let batch = batch.map_err(|e| DataError::corrupt(path, arrow_message(&e)))?;
-                    rows += batch.num_rows() as u64;
-                }
-                (schema, rows)
-            }
-            Format::Json | Format::Mlmodel => {
-                return Err(DataError::WrongKind {
-                    name: spec.name.clone(),
-                    actual: "document",
-                    wanted: "table",
-                });
-            }
-        };
+        let size = files::check_size(path, sizes.max_table_bytes, "[limits] max_table_size")
+            .map_err(|e| DataError::file(path, e))?;
+        let opened = contain(|| open_format(spec, size, sizes)).unwrap_or_else(|panic| {
+            Err(DataError::corrupt(
+                path,
+                format!("corrupt file (the decoder failed: {panic})"),
+            ))
+        });
+        let (schema, num_rows, reader) = opened?;
         if num_rows == 0 || schema.fields().is_empty() {
             return Err(DataError::Empty { path: path.clone() });
+        }
+        let mut seen = HashMap::new();
+        for (i, field) in schema.fields().iter().enumerate() {
+            if let Some(first) = seen.insert(field.name().as_str(), i) {
+                return Err(DataError::BadColumn {
+                    path: path.clone(),
+                    column: field.name().clone(),
+                    message: format!(
+                        "the name is used by two columns ({} and {}); every column needs its own name",
+                        first + 1,
+                        i + 1
+                    ),
+                });
+            }
         }
         Ok(Table {
             name: spec.name.clone(),
             path: path.clone(),
-            format: spec.format,
             delimiter: spec.delimiter,
             schema,
             num_rows,
+            reader,
             columns: Mutex::new(HashMap::new()),
         })
     }
 
-    pub fn schema(&self) -> &SchemaRef {
+    pub(crate) fn schema(&self) -> &SchemaRef {
         &self.schema
     }
 
-    pub fn num_rows(&self) -> u64 {
+    pub(crate) fn num_rows(&self) -> u64 {
         self.num_rows
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// One column, read once per run and shared by every check that asks.
-    pub fn column(&self, name: &str) -> Result<ArrayRef, DataError> {
+    pub(crate) fn column(&self, name: &str) -> Result<ArrayRef, DataError> {
         let index = self
             .schema
             .index_of(name)
@@ -122,6 +128,13 @@ impl Table {
                 path: self.path.clone(),
                 column: name.to_string(),
             })?;
+        if let Reader::Csv(all) = &self.reader {
+            let all = all.get_or_init(|| self.read_csv());
+            return match all {
+                Ok(columns) => Ok(columns[index].clone()),
+                Err(e) => Err(e.clone()),
+            };
+        }
         let slot = {
             let mut columns = self
                 .columns
@@ -129,20 +142,36 @@ impl Table {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             columns.entry(index).or_default().clone()
         };
-        slot.get_or_init(|| self.read_column(index)).clone()
+        slot.get_or_init(|| {
+            contain(|| self.read_column(index))
+                .unwrap_or_else(|panic| Err(self.panicked(index, &panic)))
+        })
+        .clone()
+    }
+
+    fn panicked(&self, index: usize, panic: &str) -> DataError {
+        DataError::BadColumn {
+            path: self.path.clone(),
+            column: self.schema.field(index).name().clone(),
+            message: format!("corrupt data (the decoder failed: {panic})"),
+        }
+    }
+
+    fn bad(&self, index: usize, message: String) -> DataError {
+        DataError::BadColumn {
+            path: self.path.clone(),
+            column: self.schema.field(index).name().clone(),
+            message,
+        }
     }
 
     fn read_column(&self, index: usize) -> Result<ArrayRef, DataError> {
-        let column = self.schema.field(index).name().clone();
-        let bad = |message: String| DataError::BadColumn {
-            path: self.path.clone(),
-            column: column.clone(),
-            message,
-        };
-        let batches: Vec<RecordBatch> = match self.format {
-            Format::Parquet => {
-                let builder = ParquetRecordBatchReaderBuilder::try_new(open(&self.path)?)
-                    .map_err(|e| DataError::corrupt(&self.path, e))?;
+        let bad = |message: String| self.bad(index, message);
+        let batches: Vec<RecordBatch> = match &self.reader {
+            Reader::Parquet(metadata) => {
+                let file = open(&self.path)?;
+                let builder =
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone());
                 let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
                 builder
                     .with_projection(mask)
@@ -152,47 +181,152 @@ impl Table {
                     .collect::<Result<_, _>>()
                     .map_err(|e| bad(arrow_message(&e)))?
             }
-            Format::Csv => {
-                let mut file = open(&self.path)?;
-                file.seek(SeekFrom::Start(0))
-                    .map_err(|e| DataError::io(&self.path, e))?;
-                arrow::csv::ReaderBuilder::new(self.schema.clone())
-                    .with_format(csv_format(self.delimiter))
-                    .with_projection(vec![index])
-                    .with_batch_size(BATCH_ROWS)
-                    .build(BufReader::new(file))
-                    .map_err(|e| bad(arrow_message(&e)))?
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| bad(arrow_message(&e)))?
-            }
-            Format::Arrow => {
+            Reader::Arrow => {
                 arrow::ipc::reader::FileReader::try_new(open(&self.path)?, Some(vec![index]))
                     .map_err(|e| bad(arrow_message(&e)))?
                     .collect::<Result<_, _>>()
                     .map_err(|e| bad(arrow_message(&e)))?
             }
-            // `open` refuses these, so no table of this format exists.
-            Format::Json | Format::Mlmodel => Vec::new(),
+            // Served by `read_csv`.
+            Reader::Csv(_) => Vec::new(),
         };
-        let arrays: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
-        let array = match arrays.as_slice() {
+        let column: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
+        self.joined(index, &column)
+    }
+
+    /// Every column of a CSV file, from one pass over its rows.
+    fn read_csv(&self) -> Result<Vec<ArrayRef>, DataError> {
+        let decode = || -> Result<Vec<ArrayRef>, DataError> {
+            let batches: Vec<RecordBatch> = arrow::csv::ReaderBuilder::new(self.schema.clone())
+                .with_format(csv_format(self.delimiter))
+                .with_batch_size(BATCH_ROWS)
+                .build(BufReader::new(open(&self.path)?))
+                .map_err(|e| DataError::corrupt(&self.path, arrow_message(&e)))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| DataError::corrupt(&self.path, arrow_message(&e)))?;
+            (0..self.schema.fields().len())
+                .map(|i| {
+                    let column: Vec<&dyn Array> =
+                        batches.iter().map(|b| b.column(i).as_ref()).collect();
+                    self.joined(i, &column)
+                })
+                .collect()
+        };
+        contain(decode).unwrap_or_else(|panic| {
+            Err(DataError::corrupt(
+                &self.path,
+                format!("corrupt CSV (the decoder failed: {panic})"),
+            ))
+        })
+    }
+
+    /// One array from a column's batches, checked against the row count.
+    fn joined(&self, index: usize, batches: &[&dyn Array]) -> Result<ArrayRef, DataError> {
+        let array = match batches {
             [] => arrow::array::new_empty_array(self.schema.field(index).data_type()),
             [one] => arrow::array::make_array(one.to_data()),
-            many => concat(many).map_err(|e| bad(arrow_message(&e)))?,
+            many => concat(many).map_err(|e| self.bad(index, arrow_message(&e)))?,
         };
         if array.len() as u64 != self.num_rows {
-            return Err(bad(format!(
-                "has {} values but the table has {} rows",
-                array.len(),
-                self.num_rows
-            )));
+            return Err(self.bad(
+                index,
+                format!(
+                    "has {} values but the table has {} rows",
+                    array.len(),
+                    self.num_rows
+                ),
+            ));
         }
         Ok(array)
     }
 }
 
-fn open(path: &Path) -> Result<File, DataError> {
-    File::open(path).map_err(|e| DataError::io(path, e))
+/// Schema, row count and the kept reader state of a table file.
+fn open_format(
+    spec: &ArtifactSpec,
+    size: u64,
+    sizes: &SizeLimits,
+) -> Result<(SchemaRef, u64, Reader), DataError> {
+    let path = &spec.path;
+    match spec.format {
+        Format::Parquet => {
+            check_parquet_footer(path, size)?;
+            let metadata = ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::new())
+                .map_err(|e| DataError::corrupt(path, format!("not a valid Parquet file: {e}")))?;
+            let rows = metadata.metadata().file_metadata().num_rows();
+            let schema = metadata.schema().clone();
+            Ok((
+                schema,
+                u64::try_from(rows).unwrap_or(0),
+                Reader::Parquet(metadata),
+            ))
+        }
+        Format::Csv => {
+            let (schema, rows) = csv_format(spec.delimiter)
+                .infer_schema(BufReader::new(open(path)?), None)
+                .map_err(|e| {
+                    DataError::corrupt(path, format!("invalid CSV: {}", arrow_message(&e)))
+                })?;
+            Ok((Arc::new(schema), rows as u64, Reader::Csv(OnceLock::new())))
+        }
+        Format::Arrow => {
+            super::ipc::check(path, size, sizes.max_table_bytes)?;
+            let reader = arrow::ipc::reader::FileReader::try_new(open(path)?, Some(vec![]))
+                .map_err(|e| {
+                    DataError::corrupt(
+                        path,
+                        format!("not a valid Arrow IPC file: {}", arrow_message(&e)),
+                    )
+                })?;
+            let schema = reader.schema();
+            let mut rows = 0u64;
+            for batch in reader {
+                let batch = batch.map_err(|e| DataError::corrupt(path, arrow_message(&e)))?;
+                rows += batch.num_rows() as u64;
+            }
+            Ok((schema, rows, Reader::Arrow))
+        }
+        Format::Json | Format::Mlmodel => Err(DataError::WrongKind {
+            name: spec.name.clone(),
+            actual: "document",
+            wanted: "table",
+        }),
+    }
+}
+
+use super::table_file as open;
+
+/// Refuses a Parquet file whose footer is not sound Thrift before the
+/// reader sizes anything from it ([`super::thrift`]).
+fn check_parquet_footer(path: &Path, size: u64) -> Result<(), DataError> {
+    use std::os::unix::fs::FileExt;
+    let corrupt = |m: String| DataError::corrupt(path, format!("not a valid Parquet file: {m}"));
+    let file = open(path)?;
+    let read = |offset: u64, len: usize| -> Result<Vec<u8>, DataError> {
+        let mut buf = vec![0u8; len];
+        file.read_exact_at(&mut buf, offset)
+            .map_err(|e| corrupt(format!("cannot read {len} bytes at {offset}: {e}")))?;
+        Ok(buf)
+    };
+    if size < 12 {
+        return Err(corrupt(format!("{size} bytes is too short")));
+    }
+    let tail = read(size - 8, 8)?;
+    if &tail[4..] != b"PAR1" {
+        return Err(corrupt(
+            "it does not end with PAR1 (an encrypted footer is not read)".into(),
+        ));
+    }
+    let len = u64::from(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]));
+    if len + 12 > size {
+        return Err(corrupt(format!(
+            "footer length {len} does not fit the file"
+        )));
+    }
+    // The footer fits a file within the size limit, so it fits memory.
+    let footer = read(size - 8 - len, len as usize)?;
+    super::thrift::check_struct(&footer).map_err(|e| corrupt(format!("damaged footer: {e}")))?;
+    Ok(())
 }
 
 fn csv_format(delimiter: u8) -> arrow::csv::reader::Format {

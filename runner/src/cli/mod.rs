@@ -9,11 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use miette::Report;
 
 use crate::catalog::Catalog;
-use crate::exit_code;
 use crate::host::{ComponentCache, Host, HostError, Origin, Plugin};
 use crate::report;
 use crate::run::{self, Selection};
 use crate::suite::{self, ErrorKind, Suite, SuiteError};
+use mltest_report::exit_code;
 
 /// Test machine-learning artifacts before a model is promoted.
 ///
@@ -25,7 +25,7 @@ use crate::suite::{self, ErrorKind, Suite, SuiteError};
 /// 3 a check could not be evaluated (or mltest itself failed).
 #[derive(Debug, Parser)]
 #[command(name = "mltest", version, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
     #[command(flatten)]
@@ -235,6 +235,7 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     let catalog = Arc::new(Catalog::new(
         &prepared.suite.artifacts,
         &prepared.suite.commands,
+        prepared.suite.sizes,
     ));
     let result = run::run(
         &prepared.suite,
@@ -244,22 +245,27 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         &selection,
     );
 
-    let write_error = |what: &str, path: &Path, e: std::io::Error| {
-        CommandError::internal(UsageError(format!(
-            "cannot write the {what} report to {}: {e}",
-            path.display()
-        )))
+    // Each report is written on its own: a JUnit path that cannot be
+    // written must not cost the JSON report or the summary.
+    let mut failed_writes = Vec::new();
+    let mut write = |what: &str, path: &Path, written: std::io::Result<()>| {
+        if let Err(e) = written {
+            failed_writes.push(format!(
+                "cannot write the {what} report to {}: {e}",
+                path.display()
+            ));
+        }
     };
     if let Some(path) = &args.junit {
-        report::junit::write(&result, path).map_err(|e| write_error("JUnit", path, e))?;
+        write("JUnit", path, report::junit::write(&result, path));
     }
     match &args.json {
         Some(path) if path.as_os_str() == "-" => {
-            let _ = writeln!(std::io::stdout(), "{}", report::json::render(&result));
+            let _ = writeln!(std::io::stdout(), "{}", result.to_json());
         }
         other => {
             if let Some(path) = other {
-                report::json::write(&result, path).map_err(|e| write_error("JSON", path, e))?;
+                write("JSON", path, report::json::write(&result, path));
             }
             let _ = report::terminal::write(
                 &mut anstream::stdout(),
@@ -271,7 +277,10 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
             );
         }
     }
-    Ok(exit_code::for_outcome(result.outcome))
+    if !failed_writes.is_empty() {
+        return Err(CommandError::internal(UsageError(failed_writes.join("; "))));
+    }
+    Ok(result.exit_code())
 }
 
 fn selection(args: &RunArgs) -> Result<Selection, CommandError> {

@@ -11,4 +11,4 @@ wasmtime::component::bindgen!({
     require_store_data_send: true,
 });
 
-pub use self::mltest::plugin::types::Outcome;
+pub(crate) use self::mltest::plugin::types::Outcome;

@@ -9,18 +9,17 @@ use arrow::datatypes::DataType as ArrowType;
 use wasmtime::component::Resource;
 
 use super::bindings::mltest::plugin::{artifacts, log, types};
-use super::state::{CheckState, ColumnHandle, TableHandle};
+use super::limits::bounded;
+use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::{self, DataError};
-use crate::kernels as k;
-
-type Fallible<T> = wasmtime::Result<Result<T, String>>;
+use mltest_kernels as k;
 
 fn data<T>(result: Result<T, DataError>) -> Result<T, String> {
     result.map_err(|e| e.to_string())
 }
 
 /// Arrow's type, in the plugin contract's vocabulary.
-pub fn data_type(t: &ArrowType) -> types::DataType {
+pub(crate) fn data_type(t: &ArrowType) -> types::DataType {
     use types::DataType as D;
     match t {
         ArrowType::Boolean => D::Boolean,
@@ -66,14 +65,18 @@ impl artifacts::Host for CheckState {
     }
 
     fn open_table(&mut self, name: String) -> Fallible<Resource<TableHandle>> {
-        match self.catalog.table(&name) {
-            Ok(table) => Ok(Ok(self.table.push(TableHandle { table })?)),
+        let catalog = self.catalog.clone();
+        match bounded(self.deadline(), move || catalog.table(&name))? {
+            Ok(table) => Ok(Ok(self.push(TableHandle { table })?)),
             Err(e) => Ok(Err(e.to_string())),
         }
     }
 
     fn document(&mut self, name: String) -> Fallible<String> {
-        Ok(data(self.catalog.document(&name)))
+        let catalog = self.catalog.clone();
+        Ok(data(bounded(self.deadline(), move || {
+            catalog.document(&name)
+        })?))
     }
 
     fn signature(&mut self, name: String) -> Fallible<types::ModelSignature> {
@@ -91,7 +94,10 @@ impl artifacts::Host for CheckState {
     }
 
     fn digest(&mut self, name: String) -> Fallible<String> {
-        Ok(data(self.catalog.digest(&name)))
+        let catalog = self.catalog.clone();
+        Ok(data(bounded(self.deadline(), move || {
+            catalog.digest(&name)
+        })?))
     }
 
     fn command_runs(&mut self, name: String) -> Fallible<Vec<artifacts::CommandRun>> {
@@ -145,22 +151,20 @@ impl artifacts::HostTable for CheckState {
         name: String,
     ) -> Fallible<Resource<ColumnHandle>> {
         let table = self.table.get(&this)?.table.clone();
-        match table.column(&name) {
-            Ok(array) => {
-                let source = table.path().display().to_string();
-                Ok(Ok(self.table.push(ColumnHandle {
-                    name,
-                    array,
-                    source,
-                })?))
-            }
+        let source = table.path().to_path_buf();
+        let read = name.clone();
+        match bounded(self.deadline(), move || table.column(&read))? {
+            Ok(array) => Ok(Ok(self.push(ColumnHandle {
+                name,
+                array,
+                source,
+            })?)),
             Err(e) => Ok(Err(e.to_string())),
         }
     }
 
     fn drop(&mut self, this: Resource<TableHandle>) -> wasmtime::Result<()> {
-        self.table.delete(this)?;
-        Ok(())
+        self.delete(this)
     }
 }
 
@@ -220,19 +224,27 @@ impl artifacts::HostColumn for CheckState {
     }
 
     fn drop(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<()> {
-        self.table.delete(this)?;
-        Ok(())
+        self.delete(this)
     }
 }
 
 /// Most log bytes kept per check (as for stdout): a plugin cannot flood the
-/// report or the host's memory. Lines past the cap are counted, not kept.
+/// report or the host's memory. Each line costs its length plus
+/// [`LINE_COST`], so empty lines are not free; lines past the caps are
+/// counted (the report says how many), not kept.
 const MAX_LOG_BYTES: usize = super::state::OUTPUT_CAPACITY;
+/// Most log lines kept per check.
+const MAX_LOG_LINES: usize = 10_000;
+/// What a kept line costs besides its text: its entry and level prefix.
+const LINE_COST: usize = 32;
 
 impl log::Host for CheckState {
     fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        if self.log_bytes + message.len() <= MAX_LOG_BYTES {
-            self.log_bytes += message.len();
+        let cost = message.len() + LINE_COST;
+        if self.logs.len() >= MAX_LOG_LINES || self.log_bytes + cost > MAX_LOG_BYTES {
+            self.logs_dropped += 1;
+        } else {
+            self.log_bytes += cost;
             let level = match level {
                 log::Level::Debug => "debug",
                 log::Level::Info => "info",

@@ -1,7 +1,12 @@
 //! The host side of the `kernels` import: translates between the plugin
-//! contract's records and [`crate::kernels`], and fans batch requests out
-//! over columns in parallel. Column reads (the Parquet decode) run inside the
-//! parallel section too, so a table pair is read on every core.
+//! contract's records and the `mltest-kernels` crate, and fans batch
+//! requests out over columns in parallel. Column reads (the Parquet decode)
+//! run inside the parallel section too, so a table pair is read on every
+//! core.
+//!
+//! Every argument that sizes an allocation is bounded before anything is
+//! allocated, and every call runs within the check's deadline
+//! ([`super::limits`]).
 
 use std::sync::Arc;
 
@@ -11,17 +16,22 @@ use wasmtime::component::Resource;
 
 use super::bindings::mltest::plugin::kernels as wit;
 use super::imports::data_type;
-use super::state::{CheckState, ColumnHandle, TableHandle};
+use super::limits::{
+    MAX_BATCH, MAX_DISTINCT_LIMIT, MAX_EDGES, MAX_EXAMPLES, MAX_GROUPS, MAX_QUANTILES, at_most,
+    bounded,
+};
+use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::Table;
-use crate::kernels as k;
+use mltest_kernels as k;
 
-type Fallible<T> = wasmtime::Result<Result<T, String>>;
+/// The handle's column, cloned (cheaply) so the work can move to a thread.
+fn column(state: &CheckState, handle: &Resource<ColumnHandle>) -> wasmtime::Result<ColumnHandle> {
+    Ok(state.table.get(handle)?.clone())
+}
 
-fn column<'a>(
-    state: &'a CheckState,
-    handle: &Resource<ColumnHandle>,
-) -> wasmtime::Result<&'a ColumnHandle> {
-    Ok(state.table.get(handle)?)
+/// Bounds a binning's bin count before the kernel allocates its edges.
+fn check_binning(binning: &wit::Binning) -> wasmtime::Result<()> {
+    at_most("binning bins", binning.bins as usize, k::MAX_BINS)
 }
 
 fn table(state: &CheckState, handle: &Resource<TableHandle>) -> wasmtime::Result<Arc<Table>> {
@@ -30,7 +40,7 @@ fn table(state: &CheckState, handle: &Resource<TableHandle>) -> wasmtime::Result
 
 /// An error about a column of a table, naming its file.
 fn column_error(table: &Table, column: &str, e: impl std::fmt::Display) -> String {
-    format!("{}: column `{column}`: {e}", table.path().display())
+    crate::catalog::column_error(table.path(), column, e)
 }
 
 fn read(table: &Table, column: &str) -> Result<ArrayRef, String> {
@@ -147,19 +157,21 @@ fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> wit
 impl wit::Host for CheckState {
     fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<wit::ColumnStats> {
         let col = column(self, &col)?;
-        Ok(k::backend()
-            .summarize(col.array.as_ref())
-            .map(|s| wit::ColumnStats {
-                count: s.count,
-                nulls: s.nulls,
-                nans: s.nans,
-                infinities: s.infinities,
-                min: s.min,
-                max: s.max,
-                mean: s.mean,
-                distinct: s.distinct,
-            })
-            .map_err(|e| col.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .summarize(col.array.as_ref())
+                .map(|s| wit::ColumnStats {
+                    count: s.count,
+                    nulls: s.nulls,
+                    nans: s.nans,
+                    infinities: s.infinities,
+                    min: s.min,
+                    max: s.max,
+                    mean: s.mean,
+                    distinct: s.distinct,
+                })
+                .map_err(|e| col.error(e))
+        })
     }
 
     fn count_values(
@@ -167,15 +179,18 @@ impl wit::Host for CheckState {
         col: Resource<ColumnHandle>,
         limit: u32,
     ) -> Fallible<wit::ValueCounts> {
+        at_most("count-values limit", limit as usize, MAX_EXAMPLES)?;
         let col = column(self, &col)?;
-        Ok(k::backend()
-            .value_counts(col.array.as_ref(), limit as usize)
-            .map(|c| wit::ValueCounts {
-                top: counts(c.top),
-                distinct: c.distinct,
-                nulls: c.nulls,
-            })
-            .map_err(|e| col.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .value_counts(col.array.as_ref(), limit as usize)
+                .map(|c| wit::ValueCounts {
+                    top: counts(c.top),
+                    distinct: c.distinct,
+                    nulls: c.nulls,
+                })
+                .map_err(|e| col.error(e))
+        })
     }
 
     fn find_unseen(
@@ -184,30 +199,42 @@ impl wit::Host for CheckState {
         current: Resource<ColumnHandle>,
         limit: u32,
     ) -> Fallible<wit::UnseenValues> {
-        let reference = column(self, &reference)?.array.clone();
+        at_most("find-unseen limit", limit as usize, MAX_EXAMPLES)?;
+        let reference = column(self, &reference)?;
         let current = column(self, &current)?;
-        Ok(k::backend()
-            .unseen(reference.as_ref(), current.array.as_ref(), limit as usize)
-            .map(|u| wit::UnseenValues {
-                rows: u.rows,
-                distinct: u.distinct,
-                examples: counts(u.examples),
-            })
-            .map_err(|e| current.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .unseen(
+                    reference.array.as_ref(),
+                    current.array.as_ref(),
+                    limit as usize,
+                )
+                .map(|u| wit::UnseenValues {
+                    rows: u.rows,
+                    distinct: u.distinct,
+                    examples: counts(u.examples),
+                })
+                .map_err(|e| current.error(e))
+        })
     }
 
     fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
         let col = column(self, &col)?;
-        Ok(k::backend()
-            .count_outside(col.array.as_ref(), low, high)
-            .map_err(|e| col.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .count_outside(col.array.as_ref(), low, high)
+                .map_err(|e| col.error(e))
+        })
     }
 
     fn histogram(&mut self, col: Resource<ColumnHandle>, edges: Vec<f64>) -> Fallible<Vec<u64>> {
+        at_most("histogram edges", edges.len(), MAX_EDGES)?;
         let col = column(self, &col)?;
-        Ok(k::backend()
-            .histogram(col.array.as_ref(), &edges)
-            .map_err(|e| col.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .histogram(col.array.as_ref(), &edges)
+                .map_err(|e| col.error(e))
+        })
     }
 
     fn quantiles(
@@ -215,10 +242,13 @@ impl wit::Host for CheckState {
         col: Resource<ColumnHandle>,
         q: Vec<f64>,
     ) -> Fallible<Vec<Option<f64>>> {
+        at_most("quantiles asked for", q.len(), MAX_QUANTILES)?;
         let col = column(self, &col)?;
-        Ok(k::backend()
-            .quantiles(col.array.as_ref(), &q)
-            .map_err(|e| col.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .quantiles(col.array.as_ref(), &q)
+                .map_err(|e| col.error(e))
+        })
     }
 
     fn profile_pairs(
@@ -228,26 +258,34 @@ impl wit::Host for CheckState {
         columns: Vec<String>,
         distinct_limit: u32,
     ) -> wasmtime::Result<Vec<Result<wit::PairProfile, String>>> {
+        at_most("profile-pairs columns", columns.len(), MAX_BATCH)?;
+        at_most(
+            "distinct limit",
+            distinct_limit as usize,
+            MAX_DISTINCT_LIMIT,
+        )?;
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
-        Ok(columns
-            .par_iter()
-            .map(|name| {
-                let (r, c) = rayon::join(|| read(&reference, name), || read(&current, name));
-                let (r, c) = (r?, c?);
-                let p = k::backend()
-                    .profile(r.as_ref(), c.as_ref(), distinct_limit.into())
-                    .map_err(|e| column_error(&current, name, e))?;
-                Ok(wit::PairProfile {
-                    reference_type: data_type(r.data_type()),
-                    current_type: data_type(c.data_type()),
-                    reference: side(p.reference),
-                    current: side(p.current),
-                    distinct_reference: p.distinct_reference,
-                    distinct_current: p.distinct_current,
-                    distinct_both: p.distinct_both,
+        bounded(self.deadline(), move || {
+            columns
+                .par_iter()
+                .map(|name| {
+                    let (r, c) = rayon::join(|| read(&reference, name), || read(&current, name));
+                    let (r, c) = (r?, c?);
+                    let p = k::backend()
+                        .profile(r.as_ref(), c.as_ref(), distinct_limit.into())
+                        .map_err(|e| column_error(&current, name, e))?;
+                    Ok(wit::PairProfile {
+                        reference_type: data_type(r.data_type()),
+                        current_type: data_type(c.data_type()),
+                        reference: side(p.reference),
+                        current: side(p.current),
+                        distinct_reference: p.distinct_reference,
+                        distinct_current: p.distinct_current,
+                        distinct_both: p.distinct_both,
+                    })
                 })
-            })
-            .collect())
+                .collect()
+        })
     }
 
     fn drift(
@@ -256,23 +294,29 @@ impl wit::Host for CheckState {
         current: Resource<TableHandle>,
         requests: Vec<wit::DriftRequest>,
     ) -> wasmtime::Result<Vec<Result<wit::DriftResult, String>>> {
+        at_most("drift requests", requests.len(), MAX_BATCH)?;
+        for r in &requests {
+            check_binning(&r.binning)?;
+        }
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
-        Ok(requests
-            .into_par_iter()
-            .map(|r| {
-                let (a, b) =
-                    rayon::join(|| read(&reference, &r.column), || read(&current, &r.column));
-                let (a, b) = (a?, b?);
-                k::backend()
-                    .two_sample(
-                        a.as_ref(),
-                        b.as_ref(),
-                        &request(r.method, r.kind, r.binning),
-                    )
-                    .map(drift_result)
-                    .map_err(|e| column_error(&current, &r.column, e))
-            })
-            .collect())
+        bounded(self.deadline(), move || {
+            requests
+                .into_par_iter()
+                .map(|r| {
+                    let (a, b) =
+                        rayon::join(|| read(&reference, &r.column), || read(&current, &r.column));
+                    let (a, b) = (a?, b?);
+                    k::backend()
+                        .two_sample(
+                            a.as_ref(),
+                            b.as_ref(),
+                            &request(r.method, r.kind, r.binning),
+                        )
+                        .map(drift_result)
+                        .map_err(|e| column_error(&current, &r.column, e))
+                })
+                .collect()
+        })
     }
 
     fn drift_pair(
@@ -283,16 +327,19 @@ impl wit::Host for CheckState {
         kind: wit::ColumnKind,
         binning: wit::Binning,
     ) -> Fallible<wit::DriftResult> {
-        let reference = column(self, &reference)?.array.clone();
+        check_binning(&binning)?;
+        let reference = column(self, &reference)?;
         let current = column(self, &current)?;
-        Ok(k::backend()
-            .two_sample(
-                reference.as_ref(),
-                current.array.as_ref(),
-                &request(method, kind, binning),
-            )
-            .map(drift_result)
-            .map_err(|e| current.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .two_sample(
+                    reference.array.as_ref(),
+                    current.array.as_ref(),
+                    &request(method, kind, binning),
+                )
+                .map(drift_result)
+                .map_err(|e| current.error(e))
+        })
     }
 
     fn confusion_by_group(
@@ -300,42 +347,43 @@ impl wit::Host for CheckState {
         data: Resource<TableHandle>,
         request: wit::ConfusionRequest,
     ) -> Fallible<wit::Confusion> {
+        at_most("confusion group columns", request.groups.len(), MAX_GROUPS)?;
         let data = table(self, &data)?;
-        let mut names = vec![request.label.clone(), request.prediction.clone()];
-        names.extend(request.groups.iter().cloned());
-        let arrays: Result<Vec<ArrayRef>, String> =
-            names.par_iter().map(|n| read(&data, n)).collect();
-        let arrays = match arrays {
-            Ok(arrays) => arrays,
-            Err(e) => return Ok(Err(e)),
-        };
-        let positive = k::Positive {
-            value: request.positive,
-            threshold: request.threshold,
-        };
-        Ok(k::backend()
-            .confusion_by_group(
-                arrays[0].as_ref(),
-                arrays[1].as_ref(),
-                &positive,
-                &arrays[2..],
-            )
-            .map(|c| wit::Confusion {
-                cells: c
-                    .cells
-                    .into_iter()
-                    .map(|c| wit::ConfusionCell {
-                        group: c.group,
-                        n: c.n,
-                        tp: c.tp,
-                        fp: c.fp,
-                        tn: c.tn,
-                        fn_: c.fn_,
-                    })
-                    .collect(),
-                skipped: c.skipped,
-            })
-            .map_err(|e| format!("{}: {e}", data.path().display())))
+        bounded(self.deadline(), move || {
+            let mut names = vec![request.label.clone(), request.prediction.clone()];
+            names.extend(request.groups.iter().cloned());
+            let arrays = names
+                .par_iter()
+                .map(|n| read(&data, n))
+                .collect::<Result<Vec<ArrayRef>, String>>()?;
+            let positive = k::Positive {
+                value: request.positive,
+                threshold: request.threshold,
+            };
+            k::backend()
+                .confusion_by_group(
+                    arrays[0].as_ref(),
+                    arrays[1].as_ref(),
+                    &positive,
+                    &arrays[2..],
+                )
+                .map(|c| wit::Confusion {
+                    cells: c
+                        .cells
+                        .into_iter()
+                        .map(|c| wit::ConfusionCell {
+                            group: c.group,
+                            n: c.n,
+                            tp: c.tp,
+                            fp: c.fp,
+                            tn: c.tn,
+                            fn_: c.fn_,
+                        })
+                        .collect(),
+                    skipped: c.skipped,
+                })
+                .map_err(|e| format!("{}: {e}", data.path().display()))
+        })
     }
 
     fn compare_tables(
@@ -344,8 +392,13 @@ impl wit::Host for CheckState {
         expected: Resource<TableHandle>,
         request: wit::TableDiffRequest,
     ) -> Fallible<wit::TableDiff> {
+        at_most("compared columns", request.columns.len(), MAX_BATCH)?;
+        at_most("key columns", request.key.len(), MAX_GROUPS)?;
+        at_most("compare-tables limit", request.limit as usize, MAX_EXAMPLES)?;
         let (actual, expected) = (table(self, &actual)?, table(self, &expected)?);
-        Ok(compare_tables(&actual, &expected, &request))
+        bounded(self.deadline(), move || {
+            compare_tables(&actual, &expected, &request)
+        })
     }
 
     fn compare_columns(
@@ -355,17 +408,20 @@ impl wit::Host for CheckState {
         tolerance: wit::Tolerance,
         limit: u32,
     ) -> Fallible<wit::ColumnDiff> {
-        let expected = column(self, &expected)?.array.clone();
+        at_most("compare-columns limit", limit as usize, MAX_EXAMPLES)?;
+        let expected = column(self, &expected)?;
         let actual = column(self, &actual)?;
-        Ok(k::backend()
-            .compare_columns(
-                actual.array.as_ref(),
-                expected.as_ref(),
-                &to_tolerance(&tolerance),
-                limit as usize,
-            )
-            .map(|d| column_diff(actual.name.clone(), d, None))
-            .map_err(|e| actual.error(e)))
+        bounded(self.deadline(), move || {
+            k::backend()
+                .compare_columns(
+                    actual.array.as_ref(),
+                    expected.array.as_ref(),
+                    &to_tolerance(&tolerance),
+                    limit as usize,
+                )
+                .map(|d| column_diff(actual.name.clone(), d, None))
+                .map_err(|e| actual.error(e))
+        })
     }
 }
 

@@ -8,8 +8,10 @@
 mod bindings;
 mod builtin;
 mod cache;
+mod clocks;
 mod imports;
 mod kernels;
+mod limits;
 mod state;
 
 use std::collections::BTreeMap;
@@ -18,32 +20,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, Trap};
 
 use bindings::{Check, CheckPre};
 use state::CheckState;
 
-pub use bindings::{Finding, Outcome as WitOutcome};
-pub use cache::ComponentCache;
-pub use imports::data_type;
+pub(crate) use bindings::{Finding, Outcome as WitOutcome};
+pub(crate) use cache::ComponentCache;
+pub(crate) use clocks::GRANTS;
 
 use crate::catalog::Catalog;
-use crate::suite::{Limits, PluginSpec};
+use crate::suite::{CheckSpec, Limits, PluginSpec};
 
 /// Epoch tick: the resolution of check timeouts.
 const TICK: Duration = Duration::from_millis(10);
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+/// The largest plugin component read from a suite's `[plugins]`.
+const MAX_PLUGIN_BYTES: u64 = 256 << 20;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum HostError {
+pub(crate) enum HostError {
     #[error("cannot set up the wasm engine: {0}")]
     #[diagnostic(code(mltest::host::engine))]
     Engine(String),
@@ -54,44 +51,48 @@ pub enum HostError {
 
 /// Where a plugin came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub(crate) enum Origin {
     Builtin,
     File(PathBuf),
 }
 
 /// A loaded plugin, ready to instantiate cheaply for each check.
-pub struct Plugin {
-    pub name: String,
-    pub digest: String,
-    pub origin: Origin,
-    pub version: String,
-    pub summary: String,
+pub(crate) struct Plugin {
+    pub(crate) name: String,
+    pub(crate) digest: String,
+    pub(crate) origin: Origin,
+    pub(crate) version: String,
+    pub(crate) summary: String,
     /// JSON Schema of the plugin's `params`.
-    pub params_schema: serde_json::Value,
-    /// Whether the compiled code came from the component cache.
-    pub cached: bool,
+    pub(crate) params_schema: serde_json::Value,
     pre: CheckPre<CheckState>,
 }
 
 /// What became of one check's execution.
-pub struct Execution {
-    pub outcome: Result<Vec<bindings::Finding>, Failure>,
-    pub logs: Vec<String>,
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct Execution {
+    pub(crate) outcome: Result<Vec<bindings::Finding>, Failure>,
+    pub(crate) logs: Vec<String>,
+    pub(crate) logs_dropped: u64,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// Whether stdout or stderr reached its cap (later writes failed).
+    pub(crate) output_truncated: bool,
     /// Time to create the store and instantiate the component.
-    pub instantiate: Duration,
+    pub(crate) instantiate: Duration,
 }
 
 /// Why a check produced no findings.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The plugin's `run` returned `err`.
     Plugin(String),
     Timeout(Duration),
     Memory(u64),
     /// Any other trap; for a Rust panic, the panic message.
     Trap(String),
+    /// The plugin broke the host contract (a kernel argument out of
+    /// bounds, too many handles, too many findings).
+    Contract(String),
     /// Could not instantiate or call the plugin at all.
     Internal(String),
 }
@@ -110,13 +111,13 @@ impl std::fmt::Display for Failure {
                 "memory limit exceeded: the plugin needed more than {} of memory",
                 bytesize::ByteSize(*b).display().iec()
             ),
-            Failure::Trap(m) => write!(f, "{m}"),
+            Failure::Trap(m) | Failure::Contract(m) => write!(f, "{m}"),
             Failure::Internal(m) => write!(f, "internal error: {m}"),
         }
     }
 }
 
-pub struct Host {
+pub(crate) struct Host {
     engine: Engine,
     linker: Linker<CheckState>,
     cache: ComponentCache,
@@ -130,13 +131,14 @@ impl Drop for Host {
 }
 
 impl Host {
-    pub fn new(cache_dir: Option<PathBuf>) -> Result<Host, HostError> {
+    pub(crate) fn new(cache_dir: Option<PathBuf>) -> Result<Host, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
             .map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        clocks::guard_waits(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         Check::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| HostError::Engine(format!("{e:#}")))?;
 
@@ -165,7 +167,7 @@ impl Host {
 
     /// Loads the built-in plugins and those a suite declares, by name.
     /// A declared plugin may not shadow a built-in.
-    pub fn load_plugins(
+    pub(crate) fn load_plugins(
         &self,
         declared: &[PluginSpec],
     ) -> Result<BTreeMap<String, Arc<Plugin>>, HostError> {
@@ -184,10 +186,14 @@ impl Host {
                     "the name is taken by a built-in plugin; choose another".into(),
                 ));
             }
-            let wasm = std::fs::read(&spec.path)
-                .map_err(|e| err(format!("cannot read {}: {e}", spec.path.display())))?;
+            let wasm = crate::files::read(
+                &spec.path,
+                MAX_PLUGIN_BYTES,
+                "plugin components are at most 256 MiB",
+            )
+            .map_err(|e| err(format!("{}: {e}", spec.path.display())))?;
             if let Some(expected) = &spec.sha256 {
-                let actual = sha256_hex(&wasm);
+                let actual = crate::files::sha256_hex(&wasm);
                 if &actual != expected {
                     return Err(err(format!(
                         "{} has sha256 {actual}, but the suite pins {expected}",
@@ -206,8 +212,8 @@ impl Host {
             name: name.to_string(),
             message,
         };
-        let digest = sha256_hex(wasm);
-        let (component, cached) = self
+        let digest = crate::files::sha256_hex(wasm);
+        let component = self
             .cache
             .load(&self.engine, &digest, wasm)
             .map_err(|e| err(format!("not a valid component: {e:#}")))?;
@@ -219,11 +225,16 @@ impl Host {
             timeout: Duration::from_secs(10),
             memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES,
         };
-        let mut store = self.store(Arc::new(Catalog::new(&[], &[])), &limits);
+        let mut store = self.store(Arc::new(Catalog::empty()), &limits, &[], name);
         let info = pre
             .instantiate(&mut store)
             .and_then(|instance| instance.call_describe(&mut store))
-            .map_err(|e| err(format!("describe failed: {e:#}")))?;
+            .map_err(|e| {
+                err(format!(
+                    "describe failed: {}",
+                    classify(&e, store.data(), &limits)
+                ))
+            })?;
         let params_schema = serde_json::from_str(&info.params_schema).map_err(|e| {
             err(format!(
                 "describe returned a params schema that is not JSON: {e}"
@@ -236,7 +247,6 @@ impl Host {
             version: info.version,
             summary: info.summary,
             params_schema,
-            cached,
             pre,
         })
     }
@@ -245,10 +255,27 @@ impl Host {
         CheckPre::new(self.linker.instantiate_pre(component)?)
     }
 
-    fn store(&self, catalog: Arc<Catalog>, limits: &Limits) -> Store<CheckState> {
-        let mut store = Store::new(&self.engine, CheckState::new(catalog, limits.memory_bytes));
+    fn store(
+        &self,
+        catalog: Arc<Catalog>,
+        limits: &Limits,
+        grants: &[String],
+        id: &str,
+    ) -> Store<CheckState> {
+        let state = CheckState::new(
+            catalog,
+            limits.memory_bytes,
+            limits.timeout,
+            clocks::Grants::from_names(grants),
+            id,
+        );
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+        store.set_hostcall_fuel(limits::MAX_CALL_BYTES);
+        // Suite timeouts are at most `MAX_TIMEOUT`, so this cannot wrap.
+        let ticks = u64::try_from(limits.timeout.as_millis() / TICK.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
         store.set_epoch_deadline(ticks);
         // At the deadline, give back the time the check spent waiting for
         // suite commands (they have their own timeout); otherwise stop it.
@@ -269,15 +296,15 @@ impl Host {
 
     /// Runs one check in a fresh store. Never panics: every way a plugin can
     /// fail comes back as a [`Failure`].
-    pub fn execute(
+    pub(crate) fn execute(
         &self,
         plugin: &Plugin,
         catalog: Arc<Catalog>,
-        params: &serde_json::Value,
-        limits: &Limits,
+        check: &CheckSpec,
     ) -> Execution {
+        let (params, limits) = (&check.params, &check.limits);
         let started = Instant::now();
-        let mut store = self.store(catalog, limits);
+        let mut store = self.store(catalog, limits, &check.grants, &check.id);
         let instance = plugin.pre.instantiate(&mut store);
         let instantiate = started.elapsed();
         let outcome = match instance {
@@ -295,11 +322,15 @@ impl Host {
             },
         };
         let state = store.into_data();
+        let (stdout, stderr) = (state.stdout.contents(), state.stderr.contents());
+        let full = |bytes: &[u8]| bytes.len() >= state::OUTPUT_CAPACITY;
         Execution {
             outcome,
             logs: state.logs,
-            stdout: String::from_utf8_lossy(&state.stdout.contents()).into_owned(),
-            stderr: String::from_utf8_lossy(&state.stderr.contents()).into_owned(),
+            logs_dropped: state.logs_dropped,
+            output_truncated: full(&stdout) || full(&stderr),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
             instantiate,
         }
     }
@@ -308,8 +339,11 @@ impl Host {
 /// Names the limit or fault behind a trap.
 fn classify(error: &wasmtime::Error, state: &CheckState, limits: &Limits) -> Failure {
     let trap = error.downcast_ref::<Trap>();
-    if trap == Some(&Trap::Interrupt) {
+    if trap == Some(&Trap::Interrupt) || error.downcast_ref::<limits::HostTimeout>().is_some() {
         return Failure::Timeout(limits.timeout);
+    }
+    if let Some(violation) = error.downcast_ref::<limits::ContractViolation>() {
+        return Failure::Contract(violation.to_string());
     }
     if state.limiter.exceeded {
         return Failure::Memory(limits.memory_bytes);

@@ -11,32 +11,38 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::catalog::{Catalog, Table};
 
 /// Most values a windowed read returns at once.
-pub const MAX_WINDOW: u32 = 65_536;
+pub(crate) const MAX_WINDOW: u32 = 65_536;
 
 /// Guest stdout/stderr kept per check; beyond this the plugin's writes fail.
-pub const OUTPUT_CAPACITY: usize = 1024 * 1024;
+pub(crate) const OUTPUT_CAPACITY: usize = 1024 * 1024;
 
 /// A table handle held by a plugin.
+// `pub`: the generated bindings re-export the handle types.
+#[allow(unreachable_pub)]
 pub struct TableHandle {
-    pub table: Arc<Table>,
+    pub(crate) table: Arc<Table>,
 }
 
 /// A column handle held by a plugin: the loaded array stays host-side.
+/// Cheap to clone (the array is shared), so kernel work can take it to
+/// another thread.
+#[derive(Clone)]
+#[allow(unreachable_pub)]
 pub struct ColumnHandle {
-    pub name: String,
-    pub array: ArrayRef,
+    pub(crate) name: String,
+    pub(crate) array: ArrayRef,
     /// The file it came from, for error messages.
-    pub source: String,
+    pub(crate) source: std::path::PathBuf,
 }
 
 impl ColumnHandle {
     /// An error about this column, naming its file and the column.
-    pub fn error(&self, e: impl std::fmt::Display) -> String {
-        format!("{}: column `{}`: {e}", self.source, self.name)
+    pub(crate) fn error(&self, e: impl std::fmt::Display) -> String {
+        crate::catalog::column_error(&self.source, &self.name, e)
     }
 
     /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
-    pub fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, String> {
+    pub(crate) fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, String> {
         let rows = self.array.len();
         let offset = usize::try_from(offset)
             .ok()
@@ -49,35 +55,55 @@ impl ColumnHandle {
     }
 }
 
-pub struct CheckState {
-    pub wasi: WasiCtx,
-    pub table: ResourceTable,
-    pub catalog: Arc<Catalog>,
-    pub limiter: MemoryLimiter,
-    pub logs: Vec<String>,
-    pub log_bytes: usize,
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
+pub(crate) struct CheckState {
+    pub(crate) wasi: WasiCtx,
+    pub(crate) table: ResourceTable,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) limiter: MemoryLimiter,
+    pub(crate) logs: Vec<String>,
+    pub(crate) log_bytes: usize,
+    /// Log lines past the caps, counted instead of kept.
+    pub(crate) logs_dropped: u64,
+    /// Table and column handles the plugin holds now.
+    pub(crate) handles: usize,
+    /// When the check's time is up, before time spent on commands is
+    /// given back: host calls give up here too ([`super::limits::bounded`]).
+    deadline: std::time::Instant,
+    /// What the suite granted this check ([`super::clocks`]).
+    pub(crate) grants: super::clocks::Grants,
+    /// When the check's monotonic clock reads zero.
+    pub(crate) clock_start: std::time::Instant,
+    pub(crate) stdout: MemoryOutputPipe,
+    pub(crate) stderr: MemoryOutputPipe,
     /// Time spent running suite commands for this check, which the
     /// check's timeout does not count.
-    pub command_time: std::time::Duration,
+    pub(crate) command_time: std::time::Duration,
     /// How much of `command_time` the deadline has been extended by.
-    pub command_time_granted: std::time::Duration,
+    pub(crate) command_time_granted: std::time::Duration,
 }
 
 impl CheckState {
     /// A sandbox that grants nothing: no preopened directories, no
     /// environment, no arguments, no network, no name lookup.
-    pub fn new(catalog: Arc<Catalog>, memory_bytes: u64) -> Self {
+    pub(crate) fn new(
+        catalog: Arc<Catalog>,
+        memory_bytes: u64,
+        timeout: std::time::Duration,
+        grants: super::clocks::Grants,
+        seed_from: &str,
+    ) -> Self {
+        let clock_start = std::time::Instant::now();
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
-        let wasi = wasmtime_wasi::WasiCtxBuilder::new()
+        let mut builder = wasmtime_wasi::WasiCtxBuilder::new();
+        builder
             .stdout(stdout.clone())
             .stderr(stderr.clone())
             .allow_tcp(false)
             .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+            .allow_ip_name_lookup(false);
+        super::clocks::configure(&mut builder, grants, clock_start, seed_from);
+        let wasi = builder.build();
         CheckState {
             wasi,
             table: ResourceTable::new(),
@@ -88,6 +114,11 @@ impl CheckState {
             },
             logs: Vec::new(),
             log_bytes: 0,
+            logs_dropped: 0,
+            handles: 0,
+            deadline: clock_start + timeout,
+            grants,
+            clock_start,
             stdout,
             stderr,
             command_time: Default::default(),
@@ -95,6 +126,38 @@ impl CheckState {
         }
     }
 }
+
+impl CheckState {
+    /// The check's deadline, with the time it waited for commands added.
+    pub(crate) fn deadline(&self) -> std::time::Instant {
+        self.deadline + self.command_time
+    }
+
+    /// Gives the plugin a handle, within [`super::limits::MAX_HANDLES`].
+    pub(crate) fn push<T: Send + 'static>(
+        &mut self,
+        value: T,
+    ) -> wasmtime::Result<wasmtime::component::Resource<T>> {
+        super::limits::at_most("open handles", self.handles + 1, super::limits::MAX_HANDLES)?;
+        let handle = self.table.push(value)?;
+        self.handles += 1;
+        Ok(handle)
+    }
+
+    /// Takes a handle back.
+    pub(crate) fn delete<T: 'static>(
+        &mut self,
+        handle: wasmtime::component::Resource<T>,
+    ) -> wasmtime::Result<()> {
+        self.table.delete(handle)?;
+        self.handles = self.handles.saturating_sub(1);
+        Ok(())
+    }
+}
+
+/// Host calls that can fail for data reasons return `Ok(Err(message))` to
+/// the plugin; a trap (`Err`) is for contract violations and limits.
+pub(crate) type Fallible<T> = wasmtime::Result<Result<T, String>>;
 
 impl WasiView for CheckState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
@@ -108,9 +171,9 @@ impl WasiView for CheckState {
 /// Caps guest linear memory. Remembers that the cap was hit, so a trap that
 /// follows (Rust's allocator aborts when memory cannot grow) is reported as
 /// what it is: the memory limit.
-pub struct MemoryLimiter {
-    pub limit: u64,
-    pub exceeded: bool,
+pub(crate) struct MemoryLimiter {
+    pub(crate) limit: u64,
+    pub(crate) exceeded: bool,
 }
 
 impl wasmtime::ResourceLimiter for MemoryLimiter {

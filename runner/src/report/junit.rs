@@ -12,10 +12,11 @@ use std::time::Duration;
 
 use junit_report::{Report, TestCase, TestCaseBuilder, TestSuite};
 
-use super::number;
-use crate::run::{CheckResult, FindingResult, Outcome, RunResult};
+use mltest_report::number::short as number;
+use mltest_report::text::escape_controls;
+use mltest_report::{CheckResult, FindingResult, Outcome, RunResult};
 
-pub fn render(result: &RunResult) -> Vec<u8> {
+pub(crate) fn render(result: &RunResult) -> Vec<u8> {
     let mut report = Report::new();
     report.add_testsuites(result.checks.iter().map(suite));
     let mut out = Vec::new();
@@ -24,7 +25,7 @@ pub fn render(result: &RunResult) -> Vec<u8> {
     out
 }
 
-pub fn write(result: &RunResult, path: &Path) -> std::io::Result<()> {
+pub(crate) fn write(result: &RunResult, path: &Path) -> std::io::Result<()> {
     std::fs::write(path, render(result))
 }
 
@@ -68,14 +69,16 @@ fn case(finding: &FindingResult, time: Duration, plugin: &str) -> TestCase {
     let body = sanitize(&body(finding));
     let mut case = match finding.outcome {
         Outcome::Pass | Outcome::Warn => TestCaseBuilder::success(&name, time),
-        Outcome::Fail => TestCaseBuilder::failure(&name, time, &format!("{plugin}.fail"), &message),
+        Outcome::Fail => {
+            TestCaseBuilder::failure(&name, time, &sanitize(&format!("{plugin}.fail")), &message)
+        }
         Outcome::Error => {
             let kind = finding
                 .properties
                 .get("error")
                 .map(String::as_str)
                 .unwrap_or("error");
-            TestCaseBuilder::error(&name, time, kind, &message)
+            TestCaseBuilder::error(&name, time, &sanitize(kind), &message)
         }
         Outcome::Skip => TestCaseBuilder::skipped_with_cause(&name, "skip", &message),
     };
@@ -117,18 +120,10 @@ fn body(finding: &FindingResult) -> String {
 /// Makes any text safe in XML 1.0 attributes and CDATA: control characters
 /// other than tab and newline are shown as `\u{..}` escapes, non-characters
 /// are dropped, and `]]>` is broken up.
-pub fn sanitize(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\t' | '\n' => out.push(c),
-            '\r' => {}
-            c if c.is_control() => out.push_str(&c.escape_unicode().to_string()),
-            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out.replace("]]>", "]] >")
+pub(crate) fn sanitize(text: &str) -> String {
+    escape_controls(text)
+        .replace(['\u{FFFE}', '\u{FFFF}'], "\u{FFFD}")
+        .replace("]]>", "]] >")
 }
 
 #[cfg(test)]

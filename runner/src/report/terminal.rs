@@ -1,13 +1,18 @@
 //! The terminal summary: one line per check, the findings that need
 //! attention, and a verdict. Coloured only when stdout is a terminal
 //! (`anstream` strips styles otherwise, and honours `NO_COLOR`).
+//!
+//! Everything a plugin wrote (finding names, messages, details, logs,
+//! stderr, its version) has its control characters escaped first, so no
+//! plugin can send escape sequences to the user's terminal.
 
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::number;
-use crate::run::{CheckResult, Outcome, RunResult};
+use mltest_report::number::short as number;
+use mltest_report::text::escape_controls as esc;
+use mltest_report::{CheckResult, Outcome, RunResult};
 
 fn style(outcome: Outcome) -> Style {
     let color = match outcome {
@@ -31,16 +36,20 @@ fn label(outcome: Outcome) -> &'static str {
 
 /// What the summary shows beyond the findings that need attention.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Detail {
+pub(crate) struct Detail {
     /// Passing findings and plugin output too.
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     /// Every finding with its details: how each was decided (for drift, the
     /// method chosen for each column and why).
-    pub explain: bool,
+    pub(crate) explain: bool,
 }
 
 /// Writes the summary.
-pub fn write(out: &mut dyn Write, result: &RunResult, detail: Detail) -> std::io::Result<()> {
+pub(crate) fn write(
+    out: &mut dyn Write,
+    result: &RunResult,
+    detail: Detail,
+) -> std::io::Result<()> {
     let verbose = detail.verbose || detail.explain;
     let dim = Style::new().dimmed();
     writeln!(
@@ -65,8 +74,8 @@ pub fn write(out: &mut dyn Write, result: &RunResult, detail: Detail) -> std::io
             let mut line = format!(
                 "      {s}{:<5}{s:#} {}: {}",
                 label(finding.outcome),
-                finding.name,
-                finding.message
+                esc(&finding.name),
+                esc(&finding.message)
             );
             if let (Some(observed), Some(threshold)) = (finding.observed, finding.threshold) {
                 line.push_str(&format!(
@@ -77,21 +86,35 @@ pub fn write(out: &mut dyn Write, result: &RunResult, detail: Detail) -> std::io
             }
             writeln!(out, "{line}")?;
             if detail.explain {
-                for line in finding.details.lines() {
+                for line in esc(&finding.details).lines() {
                     writeln!(out, "          {dim}{line}{dim:#}")?;
                 }
             }
         }
         if detail.verbose || check.outcome == Outcome::Error {
-            for line in check.logs.iter().chain(
-                check
-                    .stderr
-                    .lines()
-                    .map(|l| l.to_string())
-                    .collect::<Vec<_>>()
-                    .iter(),
-            ) {
+            let stderr = esc(&check.stderr);
+            for line in check
+                .logs
+                .iter()
+                .map(|l| esc(l))
+                .chain(stderr.lines().map(str::to_string))
+            {
                 writeln!(out, "      {dim}| {line}{dim:#}")?;
+            }
+            let cut = &check.truncated;
+            if !cut.is_empty() {
+                writeln!(
+                    out,
+                    "      {dim}| (output cut at its caps: {} log lines dropped, {} findings dropped, {} findings shortened{}){dim:#}",
+                    cut.logs_dropped,
+                    cut.findings_dropped,
+                    cut.findings_shortened,
+                    if cut.output_truncated {
+                        ", stdout/stderr full"
+                    } else {
+                        ""
+                    }
+                )?;
             }
         }
     }
@@ -119,7 +142,7 @@ fn check_line(out: &mut dyn Write, check: &CheckResult) -> std::io::Result<()> {
         label(check.outcome),
         check.id,
         check.plugin,
-        check.plugin_version,
+        esc(&check.plugin_version),
         check.duration_ms.as_millis()
     )
 }

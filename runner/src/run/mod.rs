@@ -6,13 +6,15 @@
 
 mod result;
 
+pub(crate) use result::finish;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-pub use result::{CHECK_FINDING, CheckResult, ErrorKind, FindingResult, Outcome, RunResult};
+pub(crate) use mltest_report::{CheckResult, ErrorKind, FindingResult, Outcome, RunResult};
 
 use crate::catalog::Catalog;
 use crate::host::{Failure, Host, Plugin};
@@ -20,13 +22,13 @@ use crate::suite::{CheckSpec, Suite};
 
 /// Which checks to run, by glob patterns over check ids.
 #[derive(Debug, Default, Clone)]
-pub struct Selection {
-    pub only: Vec<glob::Pattern>,
-    pub skip: Vec<glob::Pattern>,
+pub(crate) struct Selection {
+    pub(crate) only: Vec<glob::Pattern>,
+    pub(crate) skip: Vec<glob::Pattern>,
 }
 
 impl Selection {
-    pub fn includes(&self, id: &str) -> bool {
+    pub(crate) fn includes(&self, id: &str) -> bool {
         (self.only.is_empty() || self.only.iter().any(|p| p.matches(id)))
             && !self.skip.iter().any(|p| p.matches(id))
     }
@@ -34,7 +36,7 @@ impl Selection {
 
 /// Runs the selected checks of `suite`. `plugins` must hold every plugin the
 /// suite names (validation guarantees it).
-pub fn run(
+pub(crate) fn run(
     suite: &Suite,
     catalog: Arc<Catalog>,
     host: &Host,
@@ -47,16 +49,24 @@ pub fn run(
         .iter()
         .filter(|c| selection.includes(&c.id))
         .collect();
-    let checks: Vec<CheckResult> = selected
-        .par_iter()
-        .map(|check| run_check(check, catalog.clone(), host, plugins.get(&check.plugin)))
-        .collect();
-    RunResult {
-        suite: suite.name.clone(),
-        outcome: Outcome::worst(checks.iter().map(|c| c.outcome)),
-        duration_ms: started.elapsed(),
-        checks,
-    }
+    let run_all = || -> Vec<CheckResult> {
+        selected
+            .par_iter()
+            .map(|check| run_check(check, catalog.clone(), host, plugins.get(&check.plugin)))
+            .collect()
+    };
+    // Checks run on a pool of their own. A check's thread waits while its
+    // host calls run (with a deadline, on threads of their own), and those
+    // calls fan out on rayon's global pool: were the checks on the global
+    // pool too, waiting checks would hold every worker their kernels need.
+    let checks = match rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("mltest-check-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(run_all),
+        Err(_) => run_all(),
+    };
+    RunResult::new(suite.name.clone(), started.elapsed(), checks)
 }
 
 fn run_check(
@@ -66,41 +76,28 @@ fn run_check(
     plugin: Option<&Arc<Plugin>>,
 ) -> CheckResult {
     let started = Instant::now();
-    let mut result = CheckResult {
-        id: check.id.clone(),
-        plugin: check.plugin.clone(),
-        plugin_version: String::new(),
-        plugin_digest: String::new(),
-        severity: check.severity,
-        outcome: Outcome::Error,
-        duration_ms: Default::default(),
-        instantiate_us: 0,
-        error: None,
-        findings: Vec::new(),
-        logs: Vec::new(),
-        stdout: String::new(),
-        stderr: String::new(),
-    };
+    let mut result = CheckResult::new(&check.id, &check.plugin, check.severity);
+    result.grants = check.grants.clone();
     let Some(plugin) = plugin else {
         result.error = Some(ErrorKind::Internal);
         result.findings.push(FindingResult::check_error(
             ErrorKind::Internal,
             format!("plugin `{}` is not loaded", check.plugin),
         ));
-        return result.finish();
+        return result::finish(result);
     };
     result.plugin_version = plugin.version.clone();
     result.plugin_digest = plugin.digest.clone();
 
     // The host never panics on purpose; if an edge case in a dependency
     // does, it costs this check (an internal error), not the run.
-    let execution = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        host.execute(plugin, catalog, &check.params, &check.limits)
-    }));
+    let execution = crate::panics::contain(|| host.execute(plugin, catalog, check));
     let outcome = match execution {
         Ok(execution) => {
             result.instantiate_us = execution.instantiate.as_micros() as u64;
             result.logs = execution.logs;
+            result.truncated.logs_dropped = execution.logs_dropped;
+            result.truncated.output_truncated = execution.output_truncated;
             result.stdout = execution.stdout;
             result.stderr = execution.stderr;
             execution.outcome.map_err(|failure| {
@@ -109,26 +106,20 @@ fn run_check(
                     Failure::Timeout(_) => ErrorKind::Timeout,
                     Failure::Memory(_) => ErrorKind::Memory,
                     Failure::Trap(_) => ErrorKind::Trap,
+                    Failure::Contract(_) => ErrorKind::Contract,
                     Failure::Internal(_) => ErrorKind::Internal,
                 };
                 (kind, failure.to_string())
             })
         }
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            Err((
-                ErrorKind::Internal,
-                format!("internal error in the runner: {message}"),
-            ))
-        }
+        Err(message) => Err((
+            ErrorKind::Internal,
+            format!("internal error in the runner: {message}"),
+        )),
     };
     match outcome {
         Ok(findings) => {
-            result.findings = findings.into_iter().map(FindingResult::from).collect();
+            result.findings = result::findings(findings, &mut result.truncated);
             // A plugin may report findings it could not evaluate: the check
             // then could not be fully evaluated, and says so like any other.
             for finding in result
@@ -151,5 +142,5 @@ fn run_check(
         }
     }
     result.duration_ms = started.elapsed();
-    result.finish()
+    result::finish(result)
 }

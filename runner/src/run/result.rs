@@ -1,192 +1,143 @@
-//! What a run produces: the input of every report.
+//! Turning what a plugin returned into the report model: outcomes from the
+//! contract's, the check's severity applied, finding names made unique.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+use std::collections::HashSet;
 
-use serde::Serialize;
+use mltest_report::{CheckResult, ErrorKind, FindingResult, Outcome, Severity, Truncation};
 
-use crate::suite::Severity;
+use crate::host::{Finding, WitOutcome};
 
-/// The verdict of a finding, a check, or a whole run. Ordered by severity,
-/// so a check's outcome is the maximum of its findings'.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Skip,
-    Pass,
-    Warn,
-    Fail,
-    Error,
+/// Caps on what one check's findings may hold. Reports stay readable by
+/// every consumer (libxml2-based JUnit readers refuse multi-megabyte
+/// attributes), and a plugin cannot grow them without bound.
+pub(crate) const MAX_FINDINGS: usize = 10_000;
+const MAX_NAME: usize = 1024;
+const MAX_MESSAGE: usize = 16 * 1024;
+const MAX_DETAILS: usize = 256 * 1024;
+const MAX_PROPERTIES: usize = 256;
+const MAX_PROPERTY_KEY: usize = 256;
+const MAX_PROPERTY_VALUE: usize = 16 * 1024;
+
+/// The plugin's findings in the report model, within the caps; what was
+/// cut is counted in `truncated`.
+pub(crate) fn findings(found: Vec<Finding>, truncated: &mut Truncation) -> Vec<FindingResult> {
+    truncated.findings_dropped = found.len().saturating_sub(MAX_FINDINGS) as u64;
+    found
+        .into_iter()
+        .take(MAX_FINDINGS)
+        .map(|f| {
+            let (finding, shortened) = capped(finding(f));
+            truncated.findings_shortened += u64::from(shortened);
+            finding
+        })
+        .collect()
 }
 
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Skip => "skip",
-            Outcome::Pass => "pass",
-            Outcome::Warn => "warn",
-            Outcome::Fail => "fail",
-            Outcome::Error => "error",
-        }
+/// Shortens what is too long; says whether anything was.
+fn capped(mut f: FindingResult) -> (FindingResult, bool) {
+    let mut cut = false;
+    cut |= shorten(&mut f.name, MAX_NAME);
+    cut |= shorten(&mut f.message, MAX_MESSAGE);
+    cut |= shorten(&mut f.details, MAX_DETAILS);
+    if f.properties.len() > MAX_PROPERTIES {
+        f.properties = std::mem::take(&mut f.properties)
+            .into_iter()
+            .take(MAX_PROPERTIES)
+            .collect();
+        cut = true;
     }
-
-    /// The worst of `outcomes`; `Skip` when every one was skipped or there are none.
-    pub fn worst(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
-        outcomes.into_iter().max().unwrap_or(Outcome::Skip)
+    let long_keys = f.properties.keys().any(|k| k.len() > MAX_PROPERTY_KEY);
+    if long_keys {
+        f.properties = std::mem::take(&mut f.properties)
+            .into_iter()
+            .map(|(mut k, v)| {
+                shorten(&mut k, MAX_PROPERTY_KEY);
+                (k, v)
+            })
+            .collect();
+        cut = true;
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FindingResult {
-    pub name: String,
-    pub outcome: Outcome,
-    pub message: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub details: String,
-    pub observed: Option<f64>,
-    pub threshold: Option<f64>,
-    pub properties: BTreeMap<String, String>,
-}
-
-impl FindingResult {
-    /// The finding that stands for a check which could not be evaluated;
-    /// its `error` property (the JUnit error `type`) says why.
-    pub fn check_error(kind: ErrorKind, message: String) -> Self {
-        FindingResult {
-            name: CHECK_FINDING.to_string(),
-            outcome: Outcome::Error,
-            message,
-            details: String::new(),
-            observed: None,
-            threshold: None,
-            properties: BTreeMap::from([("error".to_string(), kind.as_str().to_string())]),
-        }
+    for value in f.properties.values_mut() {
+        cut |= shorten(value, MAX_PROPERTY_VALUE);
     }
+    (f, cut)
 }
 
-impl From<crate::host::Finding> for FindingResult {
-    fn from(f: crate::host::Finding) -> Self {
-        use crate::host::WitOutcome as W;
-        FindingResult {
-            name: f.name,
-            outcome: match f.outcome {
-                W::Pass => Outcome::Pass,
-                W::Warn => Outcome::Warn,
-                W::Fail => Outcome::Fail,
-                W::Skip => Outcome::Skip,
-                W::Error => Outcome::Error,
-            },
-            message: f.message,
-            details: f.details,
-            observed: f.observed,
-            threshold: f.threshold,
-            properties: f.properties.into_iter().collect(),
-        }
+/// Cuts `text` to at most `max` bytes at a character boundary, marking the
+/// cut with `…`.
+fn shorten(text: &mut String, max: usize) -> bool {
+    if text.len() <= max {
+        return false;
     }
-}
-
-/// Name of the finding that stands for the check as a whole (an error, or
-/// a plugin that reported nothing).
-pub const CHECK_FINDING: &str = "check";
-
-/// Why a check could not be evaluated; the kind is in the JSON and JUnit `type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// The plugin returned `err` (bad data, bad parameters, its own refusal).
-    Plugin,
-    /// A wasm trap other than the limits below, e.g. a panic.
-    Trap,
-    Timeout,
-    Memory,
-    /// The runner could not set the check up (instantiation, I/O).
-    Internal,
-}
-
-impl ErrorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Plugin => "plugin",
-            ErrorKind::Trap => "trap",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Memory => "memory",
-            ErrorKind::Internal => "internal",
-        }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
     }
+    text.truncate(end);
+    text.push('…');
+    true
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckResult {
-    pub id: String,
-    pub plugin: String,
-    pub plugin_version: String,
-    pub plugin_digest: String,
-    pub severity: Severity,
-    pub outcome: Outcome,
-    #[serde(serialize_with = "millis")]
-    pub duration_ms: Duration,
-    /// Time to create the check's store and instantiate its plugin.
-    pub instantiate_us: u64,
-    pub error: Option<ErrorKind>,
-    pub findings: Vec<FindingResult>,
-    /// Lines the plugin wrote through the `log` interface, as `level: message`.
-    pub logs: Vec<String>,
-    pub stdout: String,
-    pub stderr: String,
+fn finding(f: Finding) -> FindingResult {
+    let outcome = match f.outcome {
+        WitOutcome::Pass => Outcome::Pass,
+        WitOutcome::Warn => Outcome::Warn,
+        WitOutcome::Fail => Outcome::Fail,
+        WitOutcome::Skip => Outcome::Skip,
+        WitOutcome::Error => Outcome::Error,
+    };
+    let mut result = FindingResult::new(f.name, outcome, f.message);
+    result.details = f.details;
+    result.observed = f.observed;
+    result.threshold = f.threshold;
+    result.properties = f.properties.into_iter().collect();
+    result
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RunResult {
-    pub suite: String,
-    pub outcome: Outcome,
-    #[serde(serialize_with = "millis")]
-    pub duration_ms: Duration,
-    pub checks: Vec<CheckResult>,
-}
-
-fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
-}
-
-impl CheckResult {
-    /// Applies the check's severity and derives its outcome from its findings.
-    pub fn finish(mut self) -> Self {
-        if self.findings.is_empty() {
-            self.findings.push(FindingResult {
-                name: CHECK_FINDING.into(),
-                outcome: Outcome::Skip,
-                message: "the plugin reported no findings".into(),
-                details: String::new(),
-                observed: None,
-                threshold: None,
-                properties: BTreeMap::new(),
-            });
-        }
-        if self.severity == Severity::Warn {
-            for finding in &mut self.findings {
-                if finding.outcome == Outcome::Fail {
-                    finding.outcome = Outcome::Warn;
-                }
+/// Applies the check's severity and derives its outcome from its findings.
+/// A check without findings is an error, never a skip that lets the suite
+/// pass: a plugin with nothing to check says why with a skip finding.
+pub(crate) fn finish(mut check: CheckResult) -> CheckResult {
+    if check.findings.is_empty() {
+        check.error = Some(ErrorKind::Contract);
+        check.findings.push(FindingResult::check_error(
+            ErrorKind::Contract,
+            "the plugin reported no findings (a plugin with nothing to check reports a skip that says why)",
+        ));
+    }
+    if check.severity == Severity::Warn {
+        for finding in &mut check.findings {
+            if finding.outcome == Outcome::Fail {
+                finding.outcome = Outcome::Warn;
             }
         }
-        dedupe_names(&mut self.findings);
-        self.outcome = Outcome::worst(self.findings.iter().map(|f| f.outcome));
-        self
     }
+    dedupe_names(&mut check.findings);
+    check.outcome = Outcome::worst(check.findings.iter().map(|f| f.outcome));
+    check
 }
 
 /// Finding names must be unique within a check (GitLab keeps only the first
 /// of two cases with the same name); later duplicates get `#2`, `#3`, ….
+/// Linear: each base name remembers the next suffix to try.
 fn dedupe_names(findings: &mut [FindingResult]) {
-    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut taken: HashSet<String> = findings.iter().map(|f| f.name.clone()).collect();
+    let mut seen: HashSet<String> = HashSet::with_capacity(findings.len());
+    let mut next: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     for finding in findings {
-        let mut name = finding.name.clone();
-        let mut n = 1;
-        while taken.contains(&name) {
-            n += 1;
-            name = format!("{}#{n}", finding.name);
+        if seen.insert(finding.name.clone()) {
+            continue;
         }
+        let n = next.entry(finding.name.clone()).or_insert(1);
+        let name = loop {
+            *n += 1;
+            let candidate = format!("{}#{n}", finding.name);
+            if !taken.contains(&candidate) {
+                break candidate;
+            }
+        };
         taken.insert(name.clone());
+        seen.insert(name.clone());
         finding.name = name;
     }
 }
@@ -195,24 +146,47 @@ fn dedupe_names(findings: &mut [FindingResult]) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn worst_outcome_orders_error_over_fail_over_warn() {
-        use Outcome::*;
-        assert_eq!(Outcome::worst([Pass, Warn, Skip]), Warn);
-        assert_eq!(Outcome::worst([Fail, Error, Pass]), Error);
-        assert_eq!(Outcome::worst([Skip, Skip]), Skip);
-        assert_eq!(Outcome::worst([]), Skip);
+    fn named(names: &[&str]) -> Vec<FindingResult> {
+        names
+            .iter()
+            .map(|n| FindingResult::new(*n, Outcome::Pass, ""))
+            .collect()
     }
 
     #[test]
-    fn duplicate_finding_names_are_suffixed() {
-        let f = |name: &str| FindingResult::check_error(ErrorKind::Internal, name.to_string());
-        let mut findings = vec![f("a"), f("a"), f("b"), f("a"), f("a#2")];
-        for (finding, name) in findings.iter_mut().zip(["a", "a", "b", "a", "a#2"]) {
-            finding.name = name.into();
+    fn long_text_is_cut_at_a_character_boundary() {
+        let mut f = FindingResult::new("n", Outcome::Fail, "é".repeat(20_000));
+        f.properties.insert("k".repeat(300), "v".into());
+        for i in 0..300 {
+            f.properties.insert(format!("p{i}"), "x".into());
         }
+        let (f, cut) = capped(f);
+        assert!(cut);
+        assert!(f.message.len() <= MAX_MESSAGE && f.message.ends_with('…'));
+        assert_eq!(f.properties.len(), MAX_PROPERTIES);
+        assert!(f.properties.keys().all(|k| k.len() <= MAX_PROPERTY_KEY));
+        let (same, cut) = capped(FindingResult::new("n", Outcome::Pass, "short"));
+        assert!(!cut);
+        assert_eq!(same.message, "short");
+    }
+
+    #[test]
+    fn duplicate_finding_names_are_suffixed_without_colliding() {
+        let mut findings = named(&["a", "a", "b", "a", "a#2"]);
         dedupe_names(&mut findings);
         let names: Vec<_> = findings.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(names, ["a", "a#2", "b", "a#3", "a#2#2"]);
+        // `a#2` is a name a later finding already has, so the copies skip it.
+        assert_eq!(names, ["a", "a#3", "b", "a#4", "a#2"]);
+    }
+
+    /// 100k findings with one name: quadratic renaming took about a minute
+    /// for 30k; this must stay linear (it runs in well under a second).
+    #[test]
+    fn many_same_named_findings_are_renamed_in_linear_time() {
+        let mut findings = named(&vec!["x"; 100_000]);
+        dedupe_names(&mut findings);
+        let unique: HashSet<_> = findings.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(unique.len(), 100_000);
+        assert_eq!(findings[99_999].name, "x#100000");
     }
 }

@@ -8,29 +8,33 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
 /// What went wrong; each kind has a stable diagnostic code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     Syntax,
     UnknownKey,
     InvalidValue,
     DuplicateId,
     UnknownArtifact,
+    UnknownCommand,
     UnknownPlugin,
     InvalidParams,
     MissingFile,
+    OutsideRoot,
     PluginLoad,
 }
 
 impl ErrorKind {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             ErrorKind::Syntax => "mltest::suite::syntax",
             ErrorKind::UnknownKey => "mltest::suite::unknown_key",
             ErrorKind::InvalidValue => "mltest::suite::invalid_value",
             ErrorKind::DuplicateId => "mltest::suite::duplicate_id",
             ErrorKind::UnknownArtifact => "mltest::suite::unknown_artifact",
+            ErrorKind::UnknownCommand => "mltest::suite::unknown_command",
             ErrorKind::UnknownPlugin => "mltest::suite::unknown_plugin",
             ErrorKind::InvalidParams => "mltest::suite::invalid_params",
             ErrorKind::MissingFile => "mltest::suite::missing_file",
+            ErrorKind::OutsideRoot => "mltest::suite::outside_root",
             ErrorKind::PluginLoad => "mltest::suite::plugin_load",
         }
     }
@@ -38,9 +42,9 @@ impl ErrorKind {
 
 /// The suite file's text, shared by all its diagnostics.
 #[derive(Debug, Clone)]
-pub struct SuiteSource {
-    pub name: String,
-    pub text: Arc<String>,
+pub(crate) struct SuiteSource {
+    pub(crate) name: String,
+    pub(crate) text: Arc<String>,
 }
 
 impl SuiteSource {
@@ -51,17 +55,17 @@ impl SuiteSource {
 
 /// One mistake in a suite file.
 #[derive(Debug)]
-pub struct SuiteError {
-    pub kind: ErrorKind,
-    pub message: String,
-    pub span: Range<usize>,
-    pub label: String,
-    pub help: Option<String>,
+pub(crate) struct SuiteError {
+    pub(crate) kind: ErrorKind,
+    pub(crate) message: String,
+    pub(crate) span: Range<usize>,
+    pub(crate) label: String,
+    pub(crate) help: Option<String>,
     source: NamedSource<Arc<String>>,
 }
 
 impl SuiteError {
-    pub fn new(
+    pub(crate) fn new(
         source: &SuiteSource,
         kind: ErrorKind,
         span: Range<usize>,
@@ -77,18 +81,18 @@ impl SuiteError {
         }
     }
 
-    pub fn label(mut self, label: impl Into<String>) -> Self {
+    pub(crate) fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
     /// Adds `help` only when no more specific help (a suggestion) was given.
-    pub fn help_if_none(self, help: impl FnOnce() -> String) -> Self {
+    pub(crate) fn help_if_none(self, help: impl FnOnce() -> String) -> Self {
         if self.help.is_none() {
             self.help(help())
         } else {
@@ -97,7 +101,11 @@ impl SuiteError {
     }
 
     /// Adds "did you mean `x`?" when a candidate is close enough to `wrong`.
-    pub fn suggest<'a>(self, wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Self {
+    pub(crate) fn suggest<'a>(
+        self,
+        wrong: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         match did_you_mean(wrong, candidates) {
             Some(best) => self.help(format!("did you mean `{best}`?")),
             None => self,
@@ -106,7 +114,7 @@ impl SuiteError {
 }
 
 /// The closest candidate by Jaro-Winkler similarity, if it is close.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     wrong: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -146,9 +154,9 @@ impl Diagnostic for SuiteError {
 
 /// All the mistakes found in one suite file, reported together.
 #[derive(Debug)]
-pub struct SuiteErrors {
-    pub path: String,
-    pub errors: Vec<SuiteError>,
+pub(crate) struct SuiteErrors {
+    pub(crate) path: String,
+    pub(crate) errors: Vec<SuiteError>,
 }
 
 impl fmt::Display for SuiteErrors {

@@ -8,72 +8,120 @@
 mod diagnostic;
 mod params;
 mod parse;
+mod resolve;
+mod spans;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource, did_you_mean};
-pub use params::validate_params;
+pub(crate) use diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource};
+pub(crate) use params::validate_params;
 
 /// Runs when a check sets no limit of its own and the suite no default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Guest linear memory, per check.
-pub const DEFAULT_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const DEFAULT_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
+/// wasm32's address space: a larger memory limit could never be reached.
+pub(crate) const MAX_MEMORY_BYTES: u64 = 4 << 30;
+/// The longest timeout a suite may set, for checks and commands alike. A
+/// longer one is a typo (`300000000000y`), and would overflow the epoch
+/// arithmetic the deadline is made of.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Caps on what reading an artifact may cost, from the suite's `[limits]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SizeLimits {
+    /// Largest table file (Parquet, CSV, Arrow IPC), and the most bytes a
+    /// compressed Arrow IPC buffer may declare it decodes to.
+    pub(crate) max_table_bytes: u64,
+    /// Largest JSON document or MLmodel file: these are parsed whole, at
+    /// several times their size.
+    pub(crate) max_document_bytes: u64,
+}
+
+impl Default for SizeLimits {
+    fn default() -> Self {
+        SizeLimits {
+            max_table_bytes: 2 << 30,
+            max_document_bytes: 64 << 20,
+        }
+    }
+}
+
+/// The largest suite file read: suites are hand-written.
+pub(crate) const MAX_SUITE_BYTES: u64 = 4 << 20;
+
+/// Names of checks, plugins, artifacts and commands: 1 to 64 ASCII letters,
+/// digits, `_`, `-` and `.`, starting with a letter or digit. They appear in
+/// JUnit attributes, artifact names of command outputs (`cmd@1/out`, so no
+/// `@` or `/`), file names and terminal output, which all take this set
+/// as it is.
+pub(crate) fn valid_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+}
+
+/// How [`valid_name`] is explained in diagnostics.
+pub(crate) const NAME_RULE: &str =
+    "use 1 to 64 ASCII letters, digits, `_`, `-` and `.`, starting with a letter or digit";
 
 #[derive(Debug, Clone)]
-pub struct Suite {
-    pub name: String,
-    pub path: PathBuf,
-    pub source: SuiteSource,
-    pub artifacts: Vec<ArtifactSpec>,
-    pub plugins: Vec<PluginSpec>,
-    pub commands: Vec<CommandSpec>,
-    pub checks: Vec<CheckSpec>,
+pub(crate) struct Suite {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) source: SuiteSource,
+    pub(crate) artifacts: Vec<ArtifactSpec>,
+    pub(crate) plugins: Vec<PluginSpec>,
+    pub(crate) commands: Vec<CommandSpec>,
+    pub(crate) checks: Vec<CheckSpec>,
+    pub(crate) sizes: SizeLimits,
 }
 
 /// A command the runner executes host-side, outside the sandbox (the
 /// determinism check's re-run mode). Declared only in a suite that sets
 /// `run_commands = true`.
 #[derive(Debug, Clone)]
-pub struct CommandSpec {
-    pub name: String,
+pub(crate) struct CommandSpec {
+    pub(crate) name: String,
     /// The program and its arguments, placeholders expanded.
-    pub argv: Vec<String>,
+    /// Arguments as the OS takes them: a suite folder's path need not be UTF-8.
+    pub(crate) argv: Vec<std::ffi::OsString>,
     /// How many times to run it, each in a fresh temporary folder.
-    pub runs: u32,
+    pub(crate) runs: u32,
     /// Per run.
-    pub timeout: Duration,
-    pub env: Vec<(String, String)>,
-    pub outputs: Vec<OutputSpec>,
-    pub span: std::ops::Range<usize>,
+    pub(crate) timeout: Duration,
+    pub(crate) env: Vec<(String, std::ffi::OsString)>,
+    pub(crate) outputs: Vec<OutputSpec>,
 }
 
 /// A file a command writes, relative to its run's folder.
 #[derive(Debug, Clone)]
-pub struct OutputSpec {
-    pub name: String,
-    pub path: PathBuf,
-    pub format: Format,
-    pub delimiter: u8,
+pub(crate) struct OutputSpec {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) format: Format,
+    pub(crate) delimiter: u8,
 }
 
 /// Runs when a command sets no timeout.
-pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A declared artifact: a name plugins use, and a file.
 #[derive(Debug, Clone)]
-pub struct ArtifactSpec {
-    pub name: String,
-    pub path: PathBuf,
-    pub format: Format,
+pub(crate) struct ArtifactSpec {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) format: Format,
     /// CSV only.
-    pub delimiter: u8,
-    pub span: std::ops::Range<usize>,
+    pub(crate) delimiter: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub(crate) enum Format {
     Parquet,
     Csv,
     Arrow,
@@ -82,9 +130,9 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: &[&str] = &["parquet", "csv", "arrow", "json", "mlmodel"];
+    pub(crate) const NAMES: &[&str] = &["parquet", "csv", "arrow", "json", "mlmodel"];
 
-    pub fn from_name(name: &str) -> Option<Format> {
+    pub(crate) fn from_name(name: &str) -> Option<Format> {
         Some(match name {
             "parquet" => Format::Parquet,
             "csv" => Format::Csv,
@@ -99,7 +147,7 @@ impl Format {
     }
 
     /// By extension; an `MLmodel` file (or a directory holding one) is a model.
-    pub fn detect(path: &Path) -> Option<Format> {
+    pub(crate) fn detect(path: &Path) -> Option<Format> {
         if path.file_name().is_some_and(|n| n == "MLmodel") || path.join("MLmodel").is_file() {
             return Some(Format::Mlmodel);
         }
@@ -109,59 +157,64 @@ impl Format {
 
 /// An external plugin, pinned by digest.
 #[derive(Debug, Clone)]
-pub struct PluginSpec {
-    pub name: String,
-    pub path: PathBuf,
+pub(crate) struct PluginSpec {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
     /// Expected sha256 of the component; a mismatch refuses to load it.
-    pub sha256: Option<String>,
-    pub span: std::ops::Range<usize>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) span: std::ops::Range<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// A failing finding fails the run.
-    Error,
-    /// A failing finding is reported as a warning and does not gate.
-    Warn,
+pub(crate) use mltest_report::Severity;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    pub(crate) timeout: Duration,
+    pub(crate) memory_bytes: u64,
 }
 
 #[derive(Debug, Clone)]
-pub struct Limits {
-    pub timeout: Duration,
-    pub memory_bytes: u64,
-}
-
-#[derive(Debug, Clone)]
-pub struct CheckSpec {
+pub(crate) struct CheckSpec {
     /// Stable and unique in the suite: the JUnit `classname`.
-    pub id: String,
-    pub plugin: String,
-    pub severity: Severity,
-    pub limits: Limits,
+    pub(crate) id: String,
+    pub(crate) plugin: String,
+    pub(crate) severity: Severity,
+    /// Capabilities granted beyond the sandbox's defaults (`clock`, `random`).
+    pub(crate) grants: Vec<String>,
+    pub(crate) limits: Limits,
     /// The `params` table, as JSON for the plugin.
-    pub params: serde_json::Value,
+    pub(crate) params: serde_json::Value,
     /// Index in the suite's `[[check]]` array, to find spans again.
-    pub index: usize,
-    pub plugin_span: std::ops::Range<usize>,
+    pub(crate) index: usize,
+    pub(crate) plugin_span: std::ops::Range<usize>,
 }
 
 impl Suite {
     /// Reads and validates a suite file (structure, names, limits, files).
     /// Plugin parameters are validated later, against the loaded plugins.
-    pub fn load(path: &Path) -> Result<Suite, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    pub(crate) fn load(path: &Path) -> Result<Suite, LoadError> {
+        let text = crate::files::read_text(path, MAX_SUITE_BYTES, "suite files are at most 4 MiB")
+            .map_err(|source| LoadError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         parse::parse(path, text).map_err(LoadError::Invalid)
     }
 
-    pub fn artifact(&self, name: &str) -> Option<&ArtifactSpec> {
+    /// Parses suite text as if read from `path` (the fuzz targets' entry).
+    pub(crate) fn parse_text(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
+        parse::parse(path, text)
+    }
+
+    pub(crate) fn artifact(&self, name: &str) -> Option<&ArtifactSpec> {
         self.artifacts.iter().find(|a| a.name == name)
     }
 
-    pub fn errors(&self, errors: Vec<SuiteError>) -> SuiteErrors {
+    pub(crate) fn command(&self, name: &str) -> Option<&CommandSpec> {
+        self.commands.iter().find(|c| c.name == name)
+    }
+
+    pub(crate) fn errors(&self, errors: Vec<SuiteError>) -> SuiteErrors {
         SuiteErrors {
             path: self.source.name.clone(),
             errors,
@@ -170,7 +223,7 @@ impl Suite {
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error("cannot read suite file {path}")]
     #[diagnostic(
         code(mltest::suite::unreadable),
@@ -181,7 +234,7 @@ pub enum LoadError {
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::files::FileError,
     },
     #[error(transparent)]
     #[diagnostic(transparent)]

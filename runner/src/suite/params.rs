@@ -5,25 +5,28 @@
 //! file. Parameters that name artifacts carry `"format": "mltest-artifact"` in
 //! the schema; those names must be declared in `[artifacts]`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use super::diagnostic::{ErrorKind, SuiteError};
-use super::parse::{params_key_span, params_span};
+use super::spans::ParamSpans;
 use super::{CheckSpec, Suite, SuiteErrors};
 
 /// The schema keyword value that marks a parameter naming an artifact.
-pub const ARTIFACT_FORMAT: &str = "mltest-artifact";
+pub(crate) const ARTIFACT_FORMAT: &str = "mltest-artifact";
+/// The marker of a parameter naming a command declared in `[commands]`.
+pub(crate) const COMMAND_FORMAT: &str = "mltest-command";
 
 /// Validates every check's plugin name and parameters. `schemas` maps plugin
 /// name → its params JSON Schema.
-pub fn validate_params(
+pub(crate) fn validate_params(
     suite: &Suite,
     schemas: &BTreeMap<String, Value>,
 ) -> Result<(), SuiteErrors> {
     let mut errors = Vec::new();
+    let spans = ParamSpans::new(&suite.source.text);
     for check in &suite.checks {
         let Some(schema) = schemas.get(&check.plugin) else {
             errors.push(
@@ -44,7 +47,7 @@ pub fn validate_params(
             );
             continue;
         };
-        check_one(suite, check, schema, &mut errors);
+        check_one(suite, &spans, check, schema, &mut errors);
     }
     if errors.is_empty() {
         Ok(())
@@ -53,11 +56,30 @@ pub fn validate_params(
     }
 }
 
-fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<SuiteError>) {
-    let text = &suite.source.text;
+fn check_one(
+    suite: &Suite,
+    spans: &ParamSpans,
+    check: &CheckSpec,
+    schema: &Value,
+    errors: &mut Vec<SuiteError>,
+) {
     let value_span = |pointer: &str| {
-        params_span(text, check.index, pointer).unwrap_or(check.plugin_span.clone())
+        spans
+            .value(check.index, pointer)
+            .unwrap_or(check.plugin_span.clone())
     };
+    if let Err(why) = well_founded(schema) {
+        errors.push(SuiteError::new(
+            &suite.source,
+            ErrorKind::PluginLoad,
+            check.plugin_span.clone(),
+            format!(
+                "plugin `{}` declares a params schema that cannot be used: {why}",
+                check.plugin
+            ),
+        ));
+        return;
+    }
     let validator = match jsonschema::validator_for(schema) {
         Ok(v) => v,
         Err(e) => {
@@ -79,7 +101,8 @@ fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<
         match &error.kind {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    let span = params_key_span(text, check.index, &pointer, key)
+                    let span = spans
+                        .key(check.index, &pointer, key)
                         .unwrap_or_else(|| value_span(&pointer));
                     errors.push(
                         SuiteError::new(
@@ -134,9 +157,25 @@ fn check_one(suite: &Suite, check: &CheckSpec, schema: &Value, errors: &mut Vec<
             }
         }
     }
-    let mut refs = Vec::new();
-    artifact_refs(schema, schema, &check.params, String::new(), &mut refs);
-    for (pointer, name) in refs {
+    for (pointer, named, name) in references(schema, &check.params) {
+        if named == Named::Command {
+            if suite.command(&name).is_none() {
+                errors.push(
+                    SuiteError::new(
+                        &suite.source,
+                        ErrorKind::UnknownCommand,
+                        value_span(&pointer),
+                        format!("unknown command `{name}`"),
+                    )
+                    .label("not declared in [commands]")
+                    .suggest(&name, suite.commands.iter().map(|c| c.name.as_str()))
+                    .help_if_none(|| {
+                        "declare it as `[commands.NAME]` with `run` and `outputs`".to_string()
+                    }),
+                );
+            }
+            continue;
+        }
         if suite.artifact(&name).is_none() {
             errors.push(
                 SuiteError::new(
@@ -184,56 +223,184 @@ fn property_names(schema: &Value) -> Vec<String> {
     out
 }
 
+/// What a marked parameter names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Named {
+    Artifact,
+    Command,
+}
+
+impl Named {
+    fn of(node: &serde_json::Map<String, Value>) -> Option<Named> {
+        match node.get("format").and_then(Value::as_str)? {
+            ARTIFACT_FORMAT => Some(Named::Artifact),
+            COMMAND_FORMAT => Some(Named::Command),
+            _ => None,
+        }
+    }
+}
+
+/// A named reference found in a check's params: (JSON pointer, kind, name).
+type Reference = (String, Named, String);
+
 /// Walks `value` alongside `node` (a schema node of `root`) and collects the
-/// strings whose schema carries the artifact marker, with their JSON pointers.
-fn artifact_refs(
+/// strings whose schema carries an artifact or command marker, with their
+/// JSON pointers.
+///
+/// A schema node is visited at most once per value position, so a
+/// self-referencing schema (`{"$ref": "#"}`, or `anyOf` branches that refer
+/// back) costs one visit per node instead of recursing forever.
+fn references(root: &Value, value: &Value) -> Vec<Reference> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    walk(root, root, value, String::new(), &mut seen, &mut out);
+    out
+}
+
+fn walk(
     root: &Value,
     node: &Value,
     value: &Value,
     pointer: String,
-    out: &mut Vec<(String, String)>,
+    seen: &mut HashSet<(*const Value, String)>,
+    out: &mut Vec<Reference>,
 ) {
-    let Value::Object(node) = node else { return };
-    if let Some(Value::String(reference)) = node.get("$ref")
+    let Value::Object(map) = node else { return };
+    if !seen.insert((node as *const Value, pointer.clone())) {
+        return;
+    }
+    if let Some(Value::String(reference)) = map.get("$ref")
         && let Some(target) = reference.strip_prefix('#').and_then(|p| root.pointer(p))
     {
-        artifact_refs(root, target, value, pointer.clone(), out);
+        walk(root, target, value, pointer.clone(), seen, out);
     }
     for key in ["anyOf", "oneOf", "allOf"] {
-        if let Some(Value::Array(branches)) = node.get(key) {
+        if let Some(Value::Array(branches)) = map.get(key) {
             for branch in branches {
-                artifact_refs(root, branch, value, pointer.clone(), out);
+                walk(root, branch, value, pointer.clone(), seen, out);
             }
         }
     }
     match value {
-        Value::String(s)
-            if node.get("format").and_then(Value::as_str) == Some(ARTIFACT_FORMAT)
-                && !out.iter().any(|(p, _)| *p == pointer) =>
-        {
-            out.push((pointer, s.clone()));
+        Value::String(s) => {
+            if let Some(named) = Named::of(map)
+                && !out.iter().any(|(p, n, _)| *p == pointer && *n == named)
+            {
+                out.push((pointer, named, s.clone()));
+            }
         }
-        Value::Object(map) => {
-            let props = node.get("properties").and_then(Value::as_object);
-            for (key, child) in map {
+        Value::Object(fields) => {
+            let props = map.get("properties").and_then(Value::as_object);
+            for (key, child) in fields {
                 let child_node = props
                     .and_then(|p| p.get(key))
-                    .or_else(|| node.get("additionalProperties"));
+                    .or_else(|| map.get("additionalProperties"));
                 if let Some(child_node) = child_node {
-                    artifact_refs(root, child_node, child, format!("{pointer}/{key}"), out);
+                    let at = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    walk(root, child_node, child, at, seen, out);
                 }
             }
         }
         Value::Array(items) => {
-            if let Some(item_node) = node.get("items") {
+            if let Some(item_node) = map.get("items") {
                 for (i, item) in items.iter().enumerate() {
-                    artifact_refs(root, item_node, item, format!("{pointer}/{i}"), out);
+                    walk(root, item_node, item, format!("{pointer}/{i}"), seen, out);
                 }
             }
         }
         _ => {}
     }
 }
+
+/// Keywords that apply a subschema to the same value: a cycle made only of
+/// these (through `$ref`) never reaches a smaller value, so validating with
+/// it recurses forever. Such a schema is refused before it is compiled.
+const IN_PLACE: &[&str] = &["anyOf", "oneOf", "allOf", "not", "if", "then", "else"];
+
+/// Refuses a schema that refers back to itself without descending into the
+/// value (`{"$ref": "#"}`, `{"anyOf": [{"$ref": "#"}]}`), and one nested
+/// deeper than [`MAX_SCHEMA_DEPTH`]. Schemas that recurse through
+/// `properties` or `items` (a tree of rules) are fine: each step consumes
+/// part of the value.
+pub(crate) fn well_founded(schema: &Value) -> Result<(), String> {
+    fn depth(v: &Value, d: usize) -> bool {
+        if d > MAX_SCHEMA_DEPTH {
+            return false;
+        }
+        match v {
+            Value::Object(m) => m.values().all(|v| depth(v, d + 1)),
+            Value::Array(a) => a.iter().all(|v| depth(v, d + 1)),
+            _ => true,
+        }
+    }
+    if !depth(schema, 0) {
+        return Err(format!(
+            "it is nested deeper than {MAX_SCHEMA_DEPTH} levels"
+        ));
+    }
+    // Depth-first over in-place edges only; a node met again on the current
+    // path is a cycle.
+    fn visit<'a>(
+        root: &'a Value,
+        node: &'a Value,
+        path: &mut Vec<*const Value>,
+        done: &mut HashSet<*const Value>,
+    ) -> Result<(), String> {
+        let id = node as *const Value;
+        if path.contains(&id) {
+            return Err("it refers back to itself without descending into the value (a `$ref` cycle through anyOf/allOf/oneOf/not/if)".into());
+        }
+        if done.contains(&id) {
+            return Ok(());
+        }
+        let Value::Object(map) = node else {
+            return Ok(());
+        };
+        path.push(id);
+        if let Some(Value::String(reference)) = map.get("$ref")
+            && let Some(target) = reference.strip_prefix('#').and_then(|p| root.pointer(p))
+        {
+            visit(root, target, path, done)?;
+        }
+        for key in IN_PLACE {
+            match map.get(*key) {
+                Some(Value::Array(branches)) => {
+                    for branch in branches {
+                        visit(root, branch, path, done)?;
+                    }
+                }
+                Some(branch @ Value::Object(_)) => visit(root, branch, path, done)?,
+                _ => {}
+            }
+        }
+        path.pop();
+        done.insert(id);
+        Ok(())
+    }
+    // Every subschema is a possible entry point (a property's schema is
+    // entered when the value descends into it).
+    fn all<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(m) => {
+                out.push(v);
+                m.values().for_each(|c| all(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| all(c, out)),
+            _ => {}
+        }
+    }
+    let mut nodes = Vec::new();
+    all(schema, &mut nodes);
+    let mut done = HashSet::new();
+    for node in nodes {
+        visit(schema, node, &mut Vec::new(), &mut done)?;
+    }
+    Ok(())
+}
+
+/// Deeper than any schema a plugin needs; keeps every walk's recursion
+/// far from the stack's end.
+const MAX_SCHEMA_DEPTH: usize = 64;
 
 #[cfg(test)]
 mod tests {
@@ -256,16 +423,58 @@ mod tests {
             }
         });
         let params = json!({"actual": "serving", "baseline": "champ", "other": "x", "rules": {"a": {"table": "t"}}});
-        let mut refs = Vec::new();
-        artifact_refs(&schema, &schema, &params, String::new(), &mut refs);
+        let mut refs = references(&schema, &params);
         refs.sort();
+        let art = |p: &str, n: &str| (p.to_string(), Named::Artifact, n.to_string());
         assert_eq!(
             refs,
             vec![
-                ("/actual".to_string(), "serving".to_string()),
-                ("/baseline".to_string(), "champ".to_string()),
-                ("/rules/a/table".to_string(), "t".to_string()),
+                art("/actual", "serving"),
+                art("/baseline", "champ"),
+                art("/rules/a/table", "t"),
             ]
+        );
+    }
+
+    #[test]
+    fn self_referencing_schemas_end_the_walk_and_are_refused() {
+        for schema in [
+            json!({"$ref": "#"}),
+            json!({"anyOf": [{"$ref": "#"}]}),
+            json!({"anyOf": [{"$ref": "#"}, {"$ref": "#"}], "allOf": [{"$ref": "#/anyOf/0"}]}),
+            json!({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"not": {"$ref": "#/$defs/a"}}}, "properties": {"x": {"$ref": "#/$defs/a"}}}),
+        ] {
+            assert!(references(&schema, &json!({"x": "y"})).is_empty());
+            let why = well_founded(&schema).unwrap_err();
+            assert!(why.contains("refers back to itself"), "{why}");
+        }
+    }
+
+    #[test]
+    fn schemas_recursing_through_the_value_are_accepted() {
+        let tree = json!({
+            "$defs": {"Rule": {"type": "object", "properties": {
+                "name": {"type": "string", "format": ARTIFACT_FORMAT},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/Rule"}}}}},
+            "$ref": "#/$defs/Rule"
+        });
+        well_founded(&tree).unwrap();
+        let value = json!({"name": "a", "children": [{"name": "b", "children": []}]});
+        let refs = references(&tree, &value);
+        assert_eq!(refs.len(), 2, "{refs:?}");
+        let mut deep = json!({});
+        for _ in 0..100 {
+            deep = json!({"anyOf": [deep]});
+        }
+        assert!(well_founded(&deep).unwrap_err().contains("nested deeper"));
+    }
+
+    #[test]
+    fn command_names_are_collected() {
+        let schema = json!({"properties": {"rerun": {"type": "string", "format": COMMAND_FORMAT}}});
+        assert_eq!(
+            references(&schema, &json!({"rerun": "score"})),
+            vec![("/rerun".to_string(), Named::Command, "score".to_string())]
         );
     }
 }

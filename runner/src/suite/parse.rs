@@ -11,10 +11,13 @@ use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource};
+use super::resolve;
 use super::{
     ArtifactSpec, CheckSpec, CommandSpec, DEFAULT_COMMAND_TIMEOUT, DEFAULT_MEMORY_BYTES,
-    DEFAULT_TIMEOUT, Format, Limits, OutputSpec, PluginSpec, Severity, Suite,
+    DEFAULT_TIMEOUT, Format, Limits, MAX_MEMORY_BYTES, MAX_TIMEOUT, NAME_RULE, OutputSpec,
+    PluginSpec, Severity, SizeLimits, Suite, valid_name,
 };
+use crate::host::GRANTS;
 
 const TOP_KEYS: &[&str] = &[
     "suite",
@@ -22,9 +25,11 @@ const TOP_KEYS: &[&str] = &[
     "artifacts",
     "plugins",
     "commands",
+    "limits",
     "check",
 ];
-const SUITE_KEYS: &[&str] = &["name", "description", "run_commands"];
+const SUITE_KEYS: &[&str] = &["name", "description", "run_commands", "root"];
+const LIMIT_KEYS: &[&str] = &["max_table_size", "max_document_size"];
 const COMMAND_KEYS: &[&str] = &["run", "runs", "timeout", "env", "outputs"];
 const OUTPUT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
@@ -38,14 +43,18 @@ const CHECK_KEYS: &[&str] = &[
     "memory",
     "params",
     "description",
+    "grants",
 ];
 
-type Value<'i> = Spanned<DeValue<'i>>;
+pub(super) type Value<'i> = Spanned<DeValue<'i>>;
 
-struct Parser<'s> {
-    source: &'s SuiteSource,
-    dir: PathBuf,
-    errors: Vec<SuiteError>,
+pub(super) struct Parser<'s> {
+    pub(super) source: &'s SuiteSource,
+    /// The suite file's folder; relative paths start here.
+    pub(super) dir: PathBuf,
+    /// Paths must resolve inside this folder (canonical).
+    pub(super) root: PathBuf,
+    pub(super) errors: Vec<SuiteError>,
 }
 
 pub(super) fn parse(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
@@ -55,9 +64,11 @@ pub(super) fn parse(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
     };
     let text = source.text.clone();
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let root = resolve::canonical_dir(&dir);
     let mut parser = Parser {
         source: &source,
         dir,
+        root,
         errors: Vec::new(),
     };
 
@@ -96,7 +107,7 @@ pub(super) fn parse(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
 }
 
 impl Parser<'_> {
-    fn new_error(
+    pub(super) fn new_error(
         &self,
         kind: ErrorKind,
         span: Range<usize>,
@@ -105,7 +116,7 @@ impl Parser<'_> {
         SuiteError::new(self.source, kind, span, message)
     }
 
-    fn report(&mut self, error: SuiteError) {
+    pub(super) fn report(&mut self, error: SuiteError) {
         self.errors.push(error);
     }
 
@@ -142,7 +153,7 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self, value: &Value<'_>, what: &str) -> Option<String> {
+    pub(super) fn string(&mut self, value: &Value<'_>, what: &str) -> Option<String> {
         match value.get_ref().as_str() {
             Some(s) => Some(s.to_string()),
             None => {
@@ -186,6 +197,9 @@ impl Parser<'_> {
             if let Some(d) = get(meta, "description") {
                 self.string(d, "description");
             }
+            if let Some(v) = get(meta, "root") {
+                self.suite_root(v);
+            }
             if let Some(v) = get(meta, "run_commands") {
                 match v.get_ref() {
                     DeValue::Boolean(b) => run_commands = Some((*b, v.span())),
@@ -205,6 +219,17 @@ impl Parser<'_> {
             defaults = self.limits(table, &defaults);
             if let Some(s) = get(table, "severity").and_then(|v| self.severity(v)) {
                 default_severity = s;
+            }
+        }
+        let mut sizes = SizeLimits::default();
+        if let Some(table) = get(root, "limits").and_then(|v| self.table(v, "[limits]")) {
+            self.known_keys(table, LIMIT_KEYS, "[limits]");
+            if let Some(v) = get(table, "max_table_size") {
+                sizes.max_table_bytes = self.size(v, "max_table_size", sizes.max_table_bytes);
+            }
+            if let Some(v) = get(table, "max_document_size") {
+                sizes.max_document_bytes =
+                    self.size(v, "max_document_size", sizes.max_document_bytes);
             }
         }
         if let Some(table) = get(root, "artifacts").and_then(|v| self.table(v, "[artifacts]")) {
@@ -282,6 +307,28 @@ impl Parser<'_> {
             plugins,
             commands,
             checks,
+            sizes,
+        }
+    }
+
+    /// A size such as `"2GiB"`, at least 1 KiB.
+    fn size(&mut self, value: &Value<'_>, what: &str, fallback: u64) -> u64 {
+        let Some(text) = self.string(value, what) else {
+            return fallback;
+        };
+        match text.parse::<bytesize::ByteSize>() {
+            Ok(size) if size.as_u64() >= 1024 => size.as_u64(),
+            _ => {
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        value.span(),
+                        format!("invalid {what} `{text}`"),
+                    )
+                    .help("write a size of at least 1 KiB, such as \"64MiB\" or \"8GiB\""),
+                );
+                fallback
+            }
         }
     }
 
@@ -295,18 +342,14 @@ impl Parser<'_> {
     ) -> Option<CommandSpec> {
         let table = self.table(value, &format!("command `{name}`"))?;
         self.known_keys(table, COMMAND_KEYS, &format!("command `{name}`"));
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_-".contains(c))
-        {
+        if !valid_name(name) {
             self.report(
                 self.new_error(
                     ErrorKind::InvalidValue,
                     value.span(),
                     format!("invalid command name `{name}`"),
                 )
-                .help("use letters, digits, `_` and `-` only"),
+                .help(NAME_RULE),
             );
             return None;
         }
@@ -386,8 +429,15 @@ impl Parser<'_> {
         match get(table, "outputs") {
             Some(v) => {
                 let t = self.table(v, "`outputs`")?;
+                let mut complete = true;
                 for (key, value) in t.iter() {
-                    outputs.push(self.output(key.get_ref(), value)?);
+                    match self.output(key.get_ref(), value) {
+                        Some(output) => outputs.push(output),
+                        None => complete = false,
+                    }
+                }
+                if !complete {
+                    return None;
                 }
             }
             None => {
@@ -405,71 +455,26 @@ impl Parser<'_> {
             timeout,
             env,
             outputs,
-            span: value.span(),
         })
-    }
-
-    fn expand(
-        &mut self,
-        text: &str,
-        span: Range<usize>,
-        suite_dir: &Path,
-        artifacts: &[ArtifactSpec],
-    ) -> Option<String> {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find('}') else {
-                out.push_str(&rest[start..]);
-                rest = "";
-                break;
-            };
-            let placeholder = &rest[start + 1..start + end];
-            if placeholder == "suite_dir" {
-                out.push_str(&suite_dir.display().to_string());
-            } else if let Some(artifact) = placeholder.strip_prefix("artifact:") {
-                match artifacts.iter().find(|a| a.name == artifact) {
-                    Some(a) => out.push_str(
-                        &std::path::absolute(&a.path)
-                            .unwrap_or_else(|_| a.path.clone())
-                            .display()
-                            .to_string(),
-                    ),
-                    None => {
-                        self.report(
-                            self.new_error(
-                                ErrorKind::UnknownArtifact,
-                                span,
-                                format!("unknown artifact `{artifact}`"),
-                            )
-                            .suggest(artifact, artifacts.iter().map(|a| a.name.as_str())),
-                        );
-                        return None;
-                    }
-                }
-            } else {
-                self.report(
-                    self.new_error(
-                        ErrorKind::InvalidValue,
-                        span,
-                        format!("unknown placeholder `{{{placeholder}}}`"),
-                    )
-                    .help("placeholders are `{suite_dir}` and `{artifact:NAME}`"),
-                );
-                return None;
-            }
-            rest = &rest[start + end + 1..];
-        }
-        out.push_str(rest);
-        Some(out)
     }
 
     fn output(&mut self, name: &str, value: &Value<'_>) -> Option<OutputSpec> {
         let (path_value, format_value) = match value.get_ref() {
             DeValue::Table(t) => {
                 self.known_keys(t, OUTPUT_KEYS, &format!("output `{name}`"));
-                (get(t, "path")?, get(t, "format"))
+                let Some(path) = get(t, "path") else {
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            value.span(),
+                            format!("output `{name}` has no `path`"),
+                        )
+                        .label("every output names the file a run writes")
+                        .help("write `name = \"out.csv\"` or `name = { path = \"out.csv\", format = \"csv\" }`"),
+                    );
+                    return None;
+                };
+                (path, get(t, "format"))
             }
             _ => (value, None),
         };
@@ -506,6 +511,18 @@ impl Parser<'_> {
 
     fn artifact(&mut self, name: &str, value: &Value<'_>) -> Option<ArtifactSpec> {
         let span = value.span();
+        if !valid_name(name) {
+            self.report(
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    span.clone(),
+                    format!("invalid artifact name `{name}`"),
+                )
+                .label("`@` and `/` are kept for command outputs (`command@1/output`)")
+                .help(NAME_RULE),
+            );
+            return None;
+        }
         let (path_value, format_value, delimiter) = match value.get_ref() {
             DeValue::String(_) => (value, None, None),
             DeValue::Table(t) => {
@@ -532,21 +549,12 @@ impl Parser<'_> {
         let raw = self.string(path_value, "artifact path")?;
         let path = self.dir.join(&raw);
         let format = self.format(format_value, path_value, &path, &raw)?;
-        if !path.exists() {
-            self.report(
-                self.new_error(
-                    ErrorKind::MissingFile,
-                    path_value.span(),
-                    format!("artifact `{name}`: no such file `{raw}`"),
-                )
-                .label("not found")
-                .help(format!(
-                    "paths are relative to the suite file's folder ({})",
-                    display_dir(&self.dir)
-                )),
-            );
-            return None;
-        }
+        self.resolve_file(
+            &format!("artifact `{name}`"),
+            path_value,
+            &raw,
+            format == Format::Mlmodel,
+        )?;
         let mut delim = if raw.to_ascii_lowercase().ends_with(".tsv") {
             b'\t'
         } else {
@@ -571,53 +579,23 @@ impl Parser<'_> {
             path,
             format,
             delimiter: delim,
-            span,
         })
-    }
-
-    /// The declared `format`, or the one the file name implies.
-    fn format(
-        &mut self,
-        format_value: Option<&Value<'_>>,
-        path_value: &Value<'_>,
-        path: &Path,
-        raw: &str,
-    ) -> Option<Format> {
-        if let Some(v) = format_value {
-            let f = self.string(v, "format")?;
-            let format = Format::from_name(&f);
-            if format.is_none() {
-                self.report(
-                    self.new_error(
-                        ErrorKind::InvalidValue,
-                        v.span(),
-                        format!("unknown format `{f}`"),
-                    )
-                    .suggest(&f, Format::NAMES.iter().copied()),
-                );
-            }
-            return format;
-        }
-        let format = Format::detect(path);
-        if format.is_none() {
-            self.report(
-                self.new_error(
-                    ErrorKind::InvalidValue,
-                    path_value.span(),
-                    format!("cannot tell the format of `{raw}` from its name"),
-                )
-                .help(format!(
-                    "set `format` to one of: {}",
-                    Format::NAMES.join(", ")
-                )),
-            );
-        }
-        format
     }
 
     fn plugin(&mut self, name: &str, value: &Value<'_>) -> Option<PluginSpec> {
         let table = self.table(value, &format!("plugin `{name}`"))?;
         self.known_keys(table, PLUGIN_KEYS, &format!("plugin `{name}`"));
+        if !valid_name(name) {
+            self.report(
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    value.span(),
+                    format!("invalid plugin name `{name}`"),
+                )
+                .help(NAME_RULE),
+            );
+            return None;
+        }
         let Some(path_value) = get(table, "path") else {
             self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("plugin `{name}` has no `path`"))
                 .help("write `[plugins.NAME]` with `path = \"plugin.wasm\"` and optionally `sha256 = \"...\"`"));
@@ -625,17 +603,7 @@ impl Parser<'_> {
         };
         let raw = self.string(path_value, "plugin path")?;
         let path = self.dir.join(&raw);
-        if !path.is_file() {
-            self.report(
-                self.new_error(
-                    ErrorKind::MissingFile,
-                    path_value.span(),
-                    format!("plugin `{name}`: no such file `{raw}`"),
-                )
-                .label("not found"),
-            );
-            return None;
-        }
+        self.resolve_file(&format!("plugin `{name}`"), path_value, &raw, false)?;
         let sha256 = match get(table, "sha256") {
             Some(v) => {
                 let digest = self.string(v, "sha256")?.to_ascii_lowercase();
@@ -690,18 +658,14 @@ impl Parser<'_> {
         let id = match get(table, "id") {
             Some(v) => {
                 let id = self.string(v, "id")?;
-                if id.is_empty()
-                    || !id
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
-                {
+                if !valid_name(&id) {
                     self.report(
                         self.new_error(
                             ErrorKind::InvalidValue,
                             v.span(),
                             format!("invalid check id `{id}`"),
                         )
-                        .help("use letters, digits, `_`, `-` and `.` only"),
+                        .help(NAME_RULE),
                     );
                     return None;
                 }
@@ -733,6 +697,10 @@ impl Parser<'_> {
         if let Some(d) = get(table, "description") {
             self.string(d, "description");
         }
+        let grants = match get(table, "grants") {
+            Some(v) => self.grants(v)?,
+            None => Vec::new(),
+        };
         let params = match get(table, "params") {
             Some(v) => match v.get_ref() {
                 DeValue::Table(_) => to_json(v.get_ref()),
@@ -754,6 +722,7 @@ impl Parser<'_> {
             id,
             plugin,
             severity,
+            grants,
             limits,
             params,
             index,
@@ -767,7 +736,17 @@ impl Parser<'_> {
             && let Some(text) = self.string(v, "timeout")
         {
             match humantime::parse_duration(&text) {
-                Ok(d) if d > Duration::ZERO => limits.timeout = d,
+                Ok(d) if d > Duration::ZERO && d <= MAX_TIMEOUT => limits.timeout = d,
+                Ok(d) if d > MAX_TIMEOUT => {
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            format!("timeout `{text}` is longer than the 7 days a timeout may be"),
+                        )
+                        .help("write a duration such as \"30s\", \"10m\" or \"2h\""),
+                    );
+                }
                 _ => {
                     self.report(
                         self.new_error(
@@ -784,7 +763,22 @@ impl Parser<'_> {
             && let Some(text) = self.string(v, "memory")
         {
             match text.parse::<bytesize::ByteSize>() {
-                Ok(size) if size.as_u64() >= 1 << 20 => limits.memory_bytes = size.as_u64(),
+                Ok(size) if (1 << 20..=MAX_MEMORY_BYTES).contains(&size.as_u64()) => {
+                    limits.memory_bytes = size.as_u64()
+                }
+                Ok(size) if size.as_u64() > MAX_MEMORY_BYTES => {
+                    self.report(
+                        self.new_error(
+                            ErrorKind::InvalidValue,
+                            v.span(),
+                            format!(
+                                "memory limit `{text}` is more than a wasm32 plugin can address"
+                            ),
+                        )
+                        .label("at most 4 GiB")
+                        .help("a plugin's linear memory is at most 4 GiB; write \"4GiB\" or less"),
+                    );
+                }
                 _ => {
                     self.report(
                         self.new_error(
@@ -798,6 +792,43 @@ impl Parser<'_> {
             }
         }
         limits
+    }
+
+    /// `grants = ["clock", "random"]`: capabilities beyond the sandbox's.
+    fn grants(&mut self, value: &Value<'_>) -> Option<Vec<String>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.report(
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    value.span(),
+                    "`grants` must be a list of strings",
+                )
+                .help(format!("grants are: {}", GRANTS.join(", "))),
+            );
+            return None;
+        };
+        let mut grants = Vec::new();
+        for item in items {
+            let grant = self.string(item, "a grant")?;
+            if !GRANTS.contains(&grant.as_str()) {
+                self.report(
+                    self.new_error(
+                        ErrorKind::InvalidValue,
+                        item.span(),
+                        format!("unknown grant `{grant}`"),
+                    )
+                    .label("not a capability mltest grants")
+                    .suggest(&grant, GRANTS.iter().copied())
+                    .help_if_none(|| format!("grants are: {}", GRANTS.join(", "))),
+                );
+                return None;
+            }
+            if !grants.contains(&grant) {
+                grants.push(grant);
+            }
+        }
+        grants.sort();
+        Some(grants)
     }
 
     fn severity(&mut self, value: &Value<'_>) -> Option<Severity> {
@@ -833,14 +864,6 @@ fn kind_name(value: &DeValue<'_>) -> &'static str {
     }
 }
 
-fn display_dir(dir: &Path) -> String {
-    if dir.as_os_str().is_empty() {
-        ".".into()
-    } else {
-        dir.display().to_string()
-    }
-}
-
 /// TOML → JSON for plugin parameters. Datetimes become RFC 3339 strings.
 pub(super) fn to_json(value: &DeValue<'_>) -> serde_json::Value {
     use serde_json::Value as J;
@@ -870,57 +893,6 @@ pub(super) fn to_json(value: &DeValue<'_>) -> serde_json::Value {
                 .collect(),
         ),
     }
-}
-
-/// Walks check `index`'s params along a JSON pointer; returns the value there
-/// and, when the last segment names a table key, that key's span.
-fn params_node<'a, 'i>(
-    root: &'a DeTable<'i>,
-    index: usize,
-    pointer: &str,
-) -> Option<(&'a Value<'i>, Option<Range<usize>>)> {
-    let DeValue::Array(checks) = get(root, "check")?.get_ref() else {
-        return None;
-    };
-    let DeValue::Table(check) = checks.get(index)?.get_ref() else {
-        return None;
-    };
-    let mut current = get(check, "params")?;
-    let mut key_span = None;
-    for segment in pointer.split('/').skip(1).filter(|s| !s.is_empty()) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        current = match current.get_ref() {
-            DeValue::Table(t) => {
-                let (k, v) = t.iter().find(|(k, _)| k.get_ref().as_ref() == segment)?;
-                key_span = Some(k.span());
-                v
-            }
-            DeValue::Array(items) => {
-                key_span = None;
-                items.get(segment.parse::<usize>().ok()?)?
-            }
-            _ => return None,
-        };
-    }
-    Some((current, key_span))
-}
-
-/// The span of the value at a JSON pointer inside check `index`'s params.
-pub(super) fn params_span(text: &str, index: usize, pointer: &str) -> Option<Range<usize>> {
-    let root = DeTable::parse(text).ok()?;
-    params_node(root.get_ref(), index, pointer).map(|(value, _)| value.span())
-}
-
-/// The span of key `key` in the table at `pointer` of check `index`'s params.
-pub(super) fn params_key_span(
-    text: &str,
-    index: usize,
-    pointer: &str,
-    key: &str,
-) -> Option<Range<usize>> {
-    let root = DeTable::parse(text).ok()?;
-    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-    params_node(root.get_ref(), index, &child).and_then(|(_, key_span)| key_span)
 }
 
 #[cfg(test)]
@@ -1059,16 +1031,5 @@ params = 3
             text.contains("missing.csv") && text.contains("file.xyz") && text.contains("has space"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn spans_point_into_params() {
-        let text =
-            "[[check]]\nid = \"a\"\nplugin = \"p\"\n[check.params]\nouter = { inner = [1, 22] }\n";
-        let span = params_span(text, 0, "/outer/inner/1").unwrap();
-        assert_eq!(&text[span], "22");
-        let key = params_key_span(text, 0, "/outer", "inner").unwrap();
-        assert_eq!(&text[key], "inner");
-        assert!(params_span(text, 1, "/outer").is_none());
     }
 }

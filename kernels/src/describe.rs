@@ -1,0 +1,461 @@
+//! Describing columns: summaries, value counts, unseen values, histograms,
+//! quantiles and the profile of a column pair.
+//!
+//! Numeric statistics use one canonical form: f64 (integers, floats,
+//! decimals; booleans as 0/1; temporal values as seconds since the epoch).
+//! Value comparisons (`unseen`) use it when both columns are numeric, and the
+//! text rendering otherwise; value counts are by text rendering.
+
+use std::collections::{HashMap, HashSet};
+
+use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+
+use super::KernelError;
+use super::sample::{NumericSample, histogram as bin_counts, quantile};
+use super::stats::Compensated;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    pub count: u64,
+    pub nulls: u64,
+    pub nans: u64,
+    pub infinities: u64,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub distinct: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueCounts {
+    pub top: Vec<(String, u64)>,
+    pub distinct: u64,
+    pub nulls: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unseen {
+    pub rows: u64,
+    pub distinct: u64,
+    pub examples: Vec<(String, u64)>,
+}
+
+/// Whether the column has a numeric view (see the module docs).
+pub fn is_numeric(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Dictionary(_, values) => is_numeric(values),
+        t => t.is_numeric() || t.is_temporal() || matches!(t, DataType::Boolean),
+    }
+}
+
+/// The column as f64, with nulls kept; `None` for non-numeric columns.
+pub fn numeric_view(array: &dyn Array) -> Result<Option<Float64Array>, KernelError> {
+    let data_type = match array.data_type() {
+        DataType::Dictionary(_, values) => values.as_ref().clone(),
+        t => t.clone(),
+    };
+    if !is_numeric(&data_type) {
+        return Ok(None);
+    }
+    // Seconds per unit of the integer a temporal value is stored as.
+    let scale = match &data_type {
+        DataType::Timestamp(unit, _)
+        | DataType::Duration(unit)
+        | DataType::Time64(unit)
+        | DataType::Time32(unit) => Some(match unit {
+            TimeUnit::Second => 1.0,
+            TimeUnit::Millisecond => 1e-3,
+            TimeUnit::Microsecond => 1e-6,
+            TimeUnit::Nanosecond => 1e-9,
+        }),
+        DataType::Date32 => Some(86_400.0),
+        DataType::Date64 => Some(1e-3),
+        _ => None,
+    };
+    let values = match scale {
+        None => cast(array, &DataType::Float64)?,
+        Some(scale) => {
+            let plain = match &data_type {
+                DataType::Timestamp(..)
+                | DataType::Date64
+                | DataType::Duration(_)
+                | DataType::Time64(_) => cast(&cast(array, &data_type)?, &DataType::Int64)?,
+                _ => cast(&cast(array, &data_type)?, &DataType::Int32)?,
+            };
+            let ints = cast(&plain, &DataType::Int64)?;
+            let ints = ints.as_primitive::<Int64Type>();
+            let scaled: Float64Array = ints.iter().map(|v| v.map(|v| v as f64 * scale)).collect();
+            return Ok(Some(scaled));
+        }
+    };
+    Ok(Some(values.as_primitive::<Float64Type>().clone()))
+}
+
+/// The column as text, nulls kept.
+pub(crate) fn text_view(array: &dyn Array) -> Result<ArrayRef, KernelError> {
+    Ok(cast(array, &DataType::Utf8)?)
+}
+
+/// Canonical hash key of a float: all NaNs alike, -0.0 equal to 0.0.
+pub(crate) fn float_key(v: f64) -> u64 {
+    if v.is_nan() {
+        f64::NAN.to_bits()
+    } else if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
+    let mut summary = Summary {
+        count: array.len() as u64,
+        nulls: array.logical_null_count() as u64,
+        ..Summary::default()
+    };
+    if let Some(values) = numeric_view(array)? {
+        let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
+        // Compensated: the mean stays exact-ish on long columns.
+        let mut sum = Compensated::default();
+        let mut distinct = HashSet::new();
+        for v in values.iter().flatten() {
+            distinct.insert(float_key(v));
+            if v.is_nan() {
+                summary.nans += 1;
+            } else if v.is_infinite() {
+                summary.infinities += 1;
+            } else {
+                min = min.min(v);
+                max = max.max(v);
+                sum.add(v);
+                finite += 1;
+            }
+        }
+        summary.distinct = distinct.len() as u64;
+        if finite > 0 {
+            summary.min = Some(min);
+            summary.max = Some(max);
+            summary.mean = Some(sum.total() / finite as f64);
+        }
+    } else {
+        let text = text_view(array)?;
+        let distinct: HashSet<&str> = text.as_string::<i32>().iter().flatten().collect();
+        summary.distinct = distinct.len() as u64;
+    }
+    Ok(summary)
+}
+
+/// Counts of each distinct value, by its text rendering.
+pub(crate) fn counts(text: &ArrayRef) -> HashMap<&str, u64> {
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    for v in text.as_string::<i32>().iter().flatten() {
+        *counts.entry(v).or_default() += 1;
+    }
+    counts
+}
+
+/// Most frequent first; ties broken by value so results are deterministic.
+fn top(counts: impl IntoIterator<Item = (String, u64)>, limit: usize) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = counts.into_iter().collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    all.truncate(limit);
+    all
+}
+
+pub fn value_counts(array: &dyn Array, limit: usize) -> Result<ValueCounts, KernelError> {
+    let text = text_view(array)?;
+    let counts = counts(&text);
+    Ok(ValueCounts {
+        distinct: counts.len() as u64,
+        nulls: array.logical_null_count() as u64,
+        top: top(counts.into_iter().map(|(k, v)| (k.to_string(), v)), limit),
+    })
+}
+
+/// Values of `current` never seen in `reference`: as numbers when both
+/// columns have a numeric view (so `1` and `1.0` are the same value), as
+/// text otherwise.
+pub fn unseen(
+    reference: &dyn Array,
+    current: &dyn Array,
+    limit: usize,
+) -> Result<Unseen, KernelError> {
+    // Booleans keep their text form, so examples read `true`, not `1`.
+    let as_number = |a: &dyn Array| match a.data_type() {
+        DataType::Boolean => Ok(None),
+        _ => numeric_view(a),
+    };
+    let new: Vec<(String, u64)> = match (as_number(reference)?, as_number(current)?) {
+        (Some(reference), Some(current)) => {
+            let known: HashSet<u64> = reference.iter().flatten().map(float_key).collect();
+            let mut counts: HashMap<u64, (f64, u64)> = HashMap::new();
+            for v in current
+                .iter()
+                .flatten()
+                .filter(|v| !known.contains(&float_key(*v)))
+            {
+                counts.entry(float_key(v)).or_insert((v, 0)).1 += 1;
+            }
+            counts
+                .into_values()
+                .map(|(v, n)| (v.to_string(), n))
+                .collect()
+        }
+        _ => {
+            let reference_text = text_view(reference)?;
+            let known: HashSet<&str> = reference_text.as_string::<i32>().iter().flatten().collect();
+            let current_text = text_view(current)?;
+            counts(&current_text)
+                .into_iter()
+                .filter(|(value, _)| !known.contains(value))
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        }
+    };
+    Ok(Unseen {
+        rows: new.iter().map(|(_, n)| n).sum(),
+        distinct: new.len() as u64,
+        examples: top(new, limit),
+    })
+}
+
+/// Finite values strictly below `low` or above `high`.
+pub fn count_outside(array: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
+    let values = numeric_view(array)?.ok_or_else(|| {
+        KernelError(format!(
+            "column of type {} is not numeric",
+            array.data_type()
+        ))
+    })?;
+    Ok(values
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite() && (*v < low || *v > high))
+        .count() as u64)
+}
+
+/// Counts per bin, as `numpy.histogram(values, edges)`: finite values only,
+/// half-open bins except the last, values outside not counted.
+pub(crate) fn histogram(array: &dyn Array, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
+    if edges.len() < 2 || edges.windows(2).any(|w| w[0] >= w[1]) || edges.iter().any(|e| e.is_nan())
+    {
+        return Err(KernelError(
+            "bin edges must be at least two, increasing".into(),
+        ));
+    }
+    Ok(bin_counts(&NumericSample::from_array(array)?.sorted, edges))
+}
+
+/// `numpy.quantile` (linear) of the finite values; `None` for a column
+/// without any, or a `q` outside [0, 1].
+pub(crate) fn quantiles(array: &dyn Array, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
+    let sample = NumericSample::from_array(array)?;
+    Ok(q.iter().map(|q| quantile(&sample.sorted, *q)).collect())
+}
+
+/// Row counts of one side of a column pair.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SideProfile {
+    pub rows: u64,
+    pub nulls: u64,
+    pub nans: u64,
+    pub infinities: u64,
+}
+
+/// What a plugin needs to choose a drift method for a column pair, cheaply:
+/// distinct counts stop at a limit, so high-cardinality columns cost little.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PairProfile {
+    pub reference: SideProfile,
+    pub current: SideProfile,
+    /// Distinct non-null, non-NaN values in the reference; `limit + 1`
+    /// means "more than the limit".
+    pub distinct_reference: u64,
+    pub distinct_current: u64,
+    /// The same over both columns together.
+    pub distinct_both: u64,
+}
+
+/// Row counts of one side; `values` is its numeric view, if it has one.
+fn side(array: &dyn Array, values: Option<&Float64Array>) -> SideProfile {
+    let mut profile = SideProfile {
+        rows: array.len() as u64,
+        nulls: array.logical_null_count() as u64,
+        ..Default::default()
+    };
+    for v in values
+        .into_iter()
+        .flat_map(|values| values.iter().flatten())
+    {
+        profile.nans += v.is_nan() as u64;
+        profile.infinities += v.is_infinite() as u64;
+    }
+    profile
+}
+
+/// Distinct keys, counting stops past `cap`.
+fn capped<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>, cap: usize) -> HashSet<K> {
+    let mut seen = HashSet::new();
+    for key in keys {
+        if seen.len() >= cap {
+            break;
+        }
+        seen.insert(key);
+    }
+    seen
+}
+
+/// |a ∪ b|, capped: past the cap on either side the union is past it too.
+fn union_len<K: std::hash::Hash + Eq>(a: &HashSet<K>, b: &HashSet<K>, cap: usize) -> usize {
+    (a.len() + b.iter().filter(|k| !a.contains(*k)).count()).min(cap)
+}
+
+pub(crate) fn profile(
+    reference: &dyn Array,
+    current: &dyn Array,
+    limit: u64,
+) -> Result<PairProfile, KernelError> {
+    let cap = limit as usize + 1;
+    // Each side's numeric view, cast once for both the counts and the keys.
+    let (reference_values, current_values) = (numeric_view(reference)?, numeric_view(current)?);
+    let (distinct_reference, distinct_current, distinct_both) =
+        if let (Some(r), Some(c)) = (&reference_values, &current_values) {
+            let keys = |values: &Float64Array| {
+                capped(
+                    values
+                        .iter()
+                        .flatten()
+                        // Like every statistic, distinct counts leave NaN and
+                        // infinities out, so the method choice never counts
+                        // them as values.
+                        .filter(|v| v.is_finite())
+                        .map(float_key),
+                    cap,
+                )
+            };
+            let (r, c) = (keys(r), keys(c));
+            (r.len(), c.len(), union_len(&r, &c, cap))
+        } else {
+            let (rt, ct) = (text_view(reference)?, text_view(current)?);
+            let r = capped(rt.as_string::<i32>().iter().flatten(), cap);
+            let c = capped(ct.as_string::<i32>().iter().flatten(), cap);
+            (r.len(), c.len(), union_len(&r, &c, cap))
+        };
+    Ok(PairProfile {
+        reference: side(reference, reference_values.as_ref()),
+        current: side(current, current_values.as_ref()),
+        distinct_reference: distinct_reference as u64,
+        distinct_current: distinct_current as u64,
+        distinct_both: distinct_both as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{BooleanArray, Float64Array, Int32Array, StringArray, TimestampSecondArray};
+    use std::sync::Arc;
+
+    #[test]
+    fn summarizes_floats_with_nulls_nans_and_infinities() {
+        let a = Float64Array::from(vec![
+            Some(1.0),
+            None,
+            Some(f64::NAN),
+            Some(3.0),
+            Some(f64::INFINITY),
+            Some(-0.0),
+            Some(0.0),
+        ]);
+        let s = summarize(&a).unwrap();
+        assert_eq!((s.count, s.nulls, s.nans, s.infinities), (7, 1, 1, 1));
+        assert_eq!((s.min, s.max), (Some(-0.0), Some(3.0)));
+        assert_eq!(s.mean, Some(1.0));
+        // 1, NaN, 3, inf, 0 (both zeros alike)
+        assert_eq!(s.distinct, 5);
+    }
+
+    #[test]
+    fn summarizes_strings_booleans_and_timestamps() {
+        let s = summarize(&StringArray::from(vec![
+            Some("a"),
+            Some("b"),
+            None,
+            Some("a"),
+        ]))
+        .unwrap();
+        assert_eq!((s.distinct, s.nulls, s.min), (2, 1, None));
+        let b = summarize(&BooleanArray::from(vec![true, false, true, true])).unwrap();
+        assert_eq!((b.min, b.max, b.mean), (Some(0.0), Some(1.0), Some(0.75)));
+        let t = summarize(&TimestampSecondArray::from(vec![10, 20])).unwrap();
+        assert_eq!((t.min, t.max), (Some(10.0), Some(20.0)));
+    }
+
+    #[test]
+    fn mean_is_compensated() {
+        let mut values = vec![1e16];
+        values.extend(std::iter::repeat_n(1.0, 10_000));
+        values.push(-1e16);
+        let s = summarize(&Float64Array::from(values)).unwrap();
+        assert_eq!(s.mean, Some(10_000.0 / 10_002.0));
+    }
+
+    #[test]
+    fn counts_values_most_frequent_first() {
+        let a = StringArray::from(vec![
+            Some("x"),
+            Some("y"),
+            Some("x"),
+            None,
+            Some("z"),
+            Some("y"),
+            Some("x"),
+        ]);
+        let c = value_counts(&a, 2).unwrap();
+        assert_eq!(c.top, vec![("x".into(), 3), ("y".into(), 2)]);
+        assert_eq!((c.distinct, c.nulls), (3, 1));
+    }
+
+    #[test]
+    fn finds_unseen_values_across_types() {
+        let reference: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 3]));
+        let current: ArrayRef = Arc::new(Int32Array::from(vec![
+            Some(1),
+            Some(4),
+            Some(4),
+            Some(5),
+            None,
+        ]));
+        let u = unseen(&reference, &current, 1).unwrap();
+        assert_eq!((u.rows, u.distinct), (3, 2));
+        assert_eq!(u.examples, vec![("4".into(), 2)]);
+        // Numbers compare as numbers across types: 1 (int) is 1.0 (float).
+        let floats: ArrayRef = Arc::new(Float64Array::from(vec![1.0, 2.0, -0.0]));
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![1, 2, 0, 7]));
+        let u = unseen(&floats, &ints, 5).unwrap();
+        assert_eq!((u.rows, u.distinct), (1, 1));
+        assert_eq!(u.examples, vec![("7".into(), 1)]);
+        let seen: ArrayRef = Arc::new(BooleanArray::from(vec![true]));
+        let now: ArrayRef = Arc::new(BooleanArray::from(vec![true, false]));
+        assert_eq!(
+            unseen(&seen, &now, 5).unwrap().examples,
+            vec![("false".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn counts_outside_range_ignoring_nan_and_null() {
+        let a = Float64Array::from(vec![
+            Some(-1.0),
+            Some(0.5),
+            Some(2.0),
+            None,
+            Some(f64::NAN),
+            Some(1.0),
+        ]);
+        assert_eq!(count_outside(&a, 0.0, 1.0).unwrap(), 2);
+        assert!(count_outside(&StringArray::from(vec!["a"]), 0.0, 1.0).is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! Host-side kernels: statistics over Arrow arrays that plugins reach through
+//! column and table handles. The data never enters guest memory; only small
+//! results do.
+//!
+//! Every kernel is a plain function of Arrow arrays; [`Backend`] is the seam
+//! a faster implementation (a GPU one, behind a cargo feature) plugs into.
+//! Its default methods are the CPU implementation, which is the reference:
+//! another backend overrides what it accelerates and must give the same
+//! answers, checked against the same reference values (`reference.rs`).
+
+pub mod compare;
+pub mod confusion;
+mod describe;
+pub mod drift;
+pub mod ks;
+pub mod sample;
+pub mod stats;
+
+#[cfg(test)]
+mod reference;
+
+use arrow::array::{Array, ArrayRef};
+
+pub use compare::{Alignment, ColumnDiff, Mismatch, Tolerance};
+pub use confusion::{Cell, Confusion, Positive};
+pub use describe::{
+    PairProfile, SideProfile, Summary, Unseen, ValueCounts, count_outside, is_numeric,
+    numeric_view, summarize, unseen, value_counts,
+};
+pub use drift::{DriftRequest, DriftResult, Kind, Method, NewCategories};
+pub use sample::{Binning, Bins, Edges, Smoothing};
+
+/// The most bins any binning may make: each costs a count and an edge per
+/// sample, and more than this many is a mistake, never a finer answer.
+pub const MAX_BINS: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct KernelError(pub String);
+
+impl From<arrow::error::ArrowError> for KernelError {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        KernelError(e.to_string())
+    }
+}
+
+/// The kernels a plugin can call. Each default method is the CPU reference
+/// implementation.
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    fn summarize(&self, column: &dyn Array) -> Result<Summary, KernelError> {
+        describe::summarize(column)
+    }
+
+    fn value_counts(&self, column: &dyn Array, limit: usize) -> Result<ValueCounts, KernelError> {
+        describe::value_counts(column, limit)
+    }
+
+    fn unseen(
+        &self,
+        reference: &dyn Array,
+        current: &dyn Array,
+        limit: usize,
+    ) -> Result<Unseen, KernelError> {
+        describe::unseen(reference, current, limit)
+    }
+
+    fn count_outside(&self, column: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
+        describe::count_outside(column, low, high)
+    }
+
+    fn histogram(&self, column: &dyn Array, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
+        describe::histogram(column, edges)
+    }
+
+    fn quantiles(&self, column: &dyn Array, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
+        describe::quantiles(column, q)
+    }
+
+    fn profile(
+        &self,
+        reference: &dyn Array,
+        current: &dyn Array,
+        distinct_limit: u64,
+    ) -> Result<PairProfile, KernelError> {
+        describe::profile(reference, current, distinct_limit)
+    }
+
+    fn two_sample(
+        &self,
+        reference: &dyn Array,
+        current: &dyn Array,
+        request: &DriftRequest,
+    ) -> Result<DriftResult, KernelError> {
+        drift::two_sample(reference, current, request)
+    }
+
+    fn confusion_by_group(
+        &self,
+        label: &dyn Array,
+        prediction: &dyn Array,
+        positive: &Positive,
+        groups: &[ArrayRef],
+    ) -> Result<Confusion, KernelError> {
+        confusion::confusion_by_group(label, prediction, positive, groups)
+    }
+
+    fn compare_columns(
+        &self,
+        actual: &dyn Array,
+        expected: &dyn Array,
+        tolerance: &Tolerance,
+        limit: usize,
+    ) -> Result<ColumnDiff, KernelError> {
+        compare::compare_columns(actual, expected, tolerance, limit)
+    }
+}
+
+/// The reference implementation: every default method, on the CPU.
+pub struct Cpu;
+
+impl Backend for Cpu {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+}
+
+/// The backend this build uses.
+pub fn backend() -> &'static dyn Backend {
+    &Cpu
+}

@@ -1,0 +1,122 @@
+//! Entry points for the fuzz targets in `fuzz/`: not an API. They exist so
+//! the targets drive exactly the code `mltest` runs on a suite file, an
+//! artifact, or a report, and nothing else of the crate is public.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use mltest_report::{CheckResult, FindingResult, Outcome, RunResult, Severity};
+
+use crate::catalog::{Catalog, read_everything};
+use crate::suite::{ArtifactSpec, Format, SizeLimits};
+
+/// Parses a suite file's text and renders every diagnostic it gives.
+/// Returns how many mistakes were found.
+pub fn suite(text: &str) -> usize {
+    let dir = std::env::temp_dir().join("mltest-fuzz-suite");
+    let _ = std::fs::create_dir_all(&dir);
+    match crate::suite::Suite::parse_text(&dir.join("mltest.toml"), text.to_string()) {
+        Ok(_) => 0,
+        Err(errors) => {
+            let mut out = String::new();
+            let handler = miette::GraphicalReportHandler::new();
+            let _ = handler.render_report(&mut out, &errors);
+            errors.errors.len()
+        }
+    }
+}
+
+/// Reads `bytes` as an artifact of `format` (`parquet`, `arrow`, `csv`,
+/// `json`, `mlmodel`), every column of a table included. Returns whether
+/// it read; an error must name the file.
+pub fn artifact(bytes: &[u8], format: &str) -> bool {
+    let Some(format) = Format::from_name(format) else {
+        return false;
+    };
+    let mut file = match tempfile::NamedTempFile::new() {
+        Ok(file) => file,
+        Err(_) => return false,
+    };
+    if file.write_all(bytes).is_err() {
+        return false;
+    }
+    let spec = ArtifactSpec {
+        name: "fuzzed".into(),
+        path: file.path().to_path_buf(),
+        format,
+        delimiter: b',',
+    };
+    let catalog = Catalog::new(&[spec], &[], SizeLimits::default());
+    match read_everything(&catalog, "fuzzed") {
+        Ok(()) => true,
+        Err(e) => {
+            let name = file.path().display().to_string();
+            assert!(e.to_string().contains(&name), "unnamed error: {e}");
+            false
+        }
+    }
+}
+
+/// Renders the JUnit, JSON and terminal reports of one check whose
+/// findings carry `texts` (names, messages, details, properties) and
+/// `numbers`. The JUnit output must hold no character XML 1.0 forbids, and
+/// the JSON must read back.
+pub fn reports(texts: &[String], numbers: &[f64]) {
+    let text = |i: usize| {
+        texts
+            .get(i % texts.len().max(1))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut check = CheckResult::new(text(0), text(1), Severity::Error);
+    check.plugin_version = text(2);
+    check.stdout = text(3);
+    check.stderr = text(4);
+    check.logs = texts.iter().take(4).cloned().collect();
+    let outcomes = [
+        Outcome::Pass,
+        Outcome::Warn,
+        Outcome::Fail,
+        Outcome::Error,
+        Outcome::Skip,
+    ];
+    for (i, chunk) in texts.chunks(4).enumerate() {
+        let mut finding = FindingResult::new(
+            chunk[0].clone(),
+            outcomes[i % outcomes.len()],
+            chunk.get(1).cloned().unwrap_or_default(),
+        );
+        finding.details = chunk.get(2).cloned().unwrap_or_default();
+        finding.observed = numbers.get(i).copied();
+        finding.threshold = numbers.get(i + 1).copied();
+        let mut properties = BTreeMap::new();
+        if let Some(value) = chunk.get(3) {
+            properties.insert(value.clone(), value.clone());
+            properties.insert("error".into(), value.clone());
+        }
+        finding.properties = properties;
+        check.findings.push(finding);
+    }
+    let check = crate::run::finish(check);
+    let run = RunResult::new(text(5), Duration::from_millis(3), vec![check]);
+    let xml = crate::report::junit::render(&run);
+    let xml = String::from_utf8(xml).expect("JUnit is UTF-8");
+    assert!(
+        !xml.chars()
+            .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                || matches!(c, '\u{FFFE}' | '\u{FFFF}')),
+        "JUnit holds a character XML 1.0 forbids"
+    );
+    let json = run.to_json();
+    RunResult::from_json(&json).expect("the JSON report reads back");
+    let mut terminal = Vec::new();
+    let _ = crate::report::terminal::write(
+        &mut terminal,
+        &run,
+        crate::report::terminal::Detail {
+            verbose: true,
+            explain: true,
+        },
+    );
+}
