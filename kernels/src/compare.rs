@@ -13,7 +13,7 @@ use arrow::array::{Array, ArrayRef, AsArray, UInt64Array};
 use arrow::datatypes::DataType;
 
 use super::KernelError;
-use super::describe::{numeric_view, text_view};
+use super::views::{numeric_view, text_view};
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Tolerance {

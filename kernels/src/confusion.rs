@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use arrow::array::{Array, ArrayRef, AsArray};
 
 use super::KernelError;
-use super::describe::{is_numeric, numeric_view, text_view};
+use super::views::{is_numeric, numeric_view, text_view};
 
 /// What "positive" means for a label or prediction column.
 #[derive(Debug, Clone, PartialEq)]

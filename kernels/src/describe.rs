@@ -8,13 +8,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use arrow::array::{Array, ArrayRef, AsArray, Float64Array};
-use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+use arrow::array::{Array, AsArray, Float64Array};
+use arrow::datatypes::DataType;
 
 use super::KernelError;
 use super::sample::{NumericSample, histogram as bin_counts, quantile};
 use super::stats::Compensated;
+use super::views::{counts, float_key, numeric_view, text_view};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
@@ -40,73 +40,6 @@ pub struct Unseen {
     pub rows: u64,
     pub distinct: u64,
     pub examples: Vec<(String, u64)>,
-}
-
-/// Whether the column has a numeric view (see the module docs).
-pub fn is_numeric(data_type: &DataType) -> bool {
-    match data_type {
-        DataType::Dictionary(_, values) => is_numeric(values),
-        t => t.is_numeric() || t.is_temporal() || matches!(t, DataType::Boolean),
-    }
-}
-
-/// The column as f64, with nulls kept; `None` for non-numeric columns.
-pub fn numeric_view(array: &dyn Array) -> Result<Option<Float64Array>, KernelError> {
-    let data_type = match array.data_type() {
-        DataType::Dictionary(_, values) => values.as_ref().clone(),
-        t => t.clone(),
-    };
-    if !is_numeric(&data_type) {
-        return Ok(None);
-    }
-    // Seconds per unit of the integer a temporal value is stored as.
-    let scale = match &data_type {
-        DataType::Timestamp(unit, _)
-        | DataType::Duration(unit)
-        | DataType::Time64(unit)
-        | DataType::Time32(unit) => Some(match unit {
-            TimeUnit::Second => 1.0,
-            TimeUnit::Millisecond => 1e-3,
-            TimeUnit::Microsecond => 1e-6,
-            TimeUnit::Nanosecond => 1e-9,
-        }),
-        DataType::Date32 => Some(86_400.0),
-        DataType::Date64 => Some(1e-3),
-        _ => None,
-    };
-    let values = match scale {
-        None => cast(array, &DataType::Float64)?,
-        Some(scale) => {
-            let plain = match &data_type {
-                DataType::Timestamp(..)
-                | DataType::Date64
-                | DataType::Duration(_)
-                | DataType::Time64(_) => cast(&cast(array, &data_type)?, &DataType::Int64)?,
-                _ => cast(&cast(array, &data_type)?, &DataType::Int32)?,
-            };
-            let ints = cast(&plain, &DataType::Int64)?;
-            let ints = ints.as_primitive::<Int64Type>();
-            let scaled: Float64Array = ints.iter().map(|v| v.map(|v| v as f64 * scale)).collect();
-            return Ok(Some(scaled));
-        }
-    };
-    Ok(Some(values.as_primitive::<Float64Type>().clone()))
-}
-
-/// The column as text, nulls kept.
-pub(crate) fn text_view(array: &dyn Array) -> Result<ArrayRef, KernelError> {
-    Ok(cast(array, &DataType::Utf8)?)
-}
-
-/// Canonical hash key of a float: all NaNs alike, -0.0 equal to 0.0.
-pub(crate) fn float_key(v: f64) -> u64 {
-    if v.is_nan() {
-        f64::NAN.to_bits()
-    } else if v == 0.0 {
-        0
-    } else {
-        v.to_bits()
-    }
 }
 
 pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
@@ -145,15 +78,6 @@ pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
         summary.distinct = distinct.len() as u64;
     }
     Ok(summary)
-}
-
-/// Counts of each distinct value, by its text rendering.
-pub(crate) fn counts(text: &ArrayRef) -> HashMap<&str, u64> {
-    let mut counts: HashMap<&str, u64> = HashMap::new();
-    for v in text.as_string::<i32>().iter().flatten() {
-        *counts.entry(v).or_default() += 1;
-    }
-    counts
 }
 
 /// Most frequent first; ties broken by value so results are deterministic.
@@ -355,8 +279,22 @@ pub(crate) fn profile(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{BooleanArray, Float64Array, Int32Array, StringArray, TimestampSecondArray};
+    use arrow::array::{
+        ArrayRef, BooleanArray, Float64Array, Int32Array, StringArray, TimestampSecondArray,
+    };
     use std::sync::Arc;
+
+    #[test]
+    fn profile_distinct_counts_leave_infinities_out() {
+        let r = Float64Array::from(vec![1.0, 2.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+        let c = Float64Array::from(vec![2.0, 3.0, f64::INFINITY]);
+        let p = profile(&r, &c, 100).unwrap();
+        assert_eq!(
+            (p.distinct_reference, p.distinct_current, p.distinct_both),
+            (2, 2, 3)
+        );
+        assert_eq!((p.reference.infinities, p.current.infinities), (2, 1));
+    }
 
     #[test]
     fn summarizes_floats_with_nulls_nans_and_infinities() {

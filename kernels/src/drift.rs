@@ -113,8 +113,8 @@ pub fn two_sample(
             }
             // Numbers stay numbers when both sides are numeric, so `1` and
             // `1.0` are one category.
-            let as_numbers = super::describe::is_numeric(reference.data_type())
-                && super::describe::is_numeric(current.data_type());
+            let as_numbers = super::views::is_numeric(reference.data_type())
+                && super::views::is_numeric(current.data_type());
             let reference = CategoryCounts::from_array(reference, as_numbers)?;
             let current = CategoryCounts::from_array(current, as_numbers)?;
             categorical(&reference, &current, request)

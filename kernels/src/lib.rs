@@ -15,6 +15,7 @@ pub mod drift;
 pub mod ks;
 pub mod sample;
 pub mod stats;
+mod views;
 
 #[cfg(test)]
 mod reference;
@@ -24,11 +25,12 @@ use arrow::array::{Array, ArrayRef};
 pub use compare::{Alignment, ColumnDiff, Mismatch, Tolerance};
 pub use confusion::{Cell, Confusion, Positive};
 pub use describe::{
-    PairProfile, SideProfile, Summary, Unseen, ValueCounts, count_outside, is_numeric,
-    numeric_view, summarize, unseen, value_counts,
+    PairProfile, SideProfile, Summary, Unseen, ValueCounts, count_outside, summarize, unseen,
+    value_counts,
 };
 pub use drift::{DriftRequest, DriftResult, Kind, Method, NewCategories};
 pub use sample::{Binning, Bins, Edges, Smoothing};
+pub use views::{is_numeric, numeric_view};
 
 /// The most bins any binning may make: each costs a count and an edge per
 /// sample, and more than this many is a mistake, never a finer answer.
@@ -114,6 +116,36 @@ pub trait Backend: Send + Sync {
         limit: usize,
     ) -> Result<ColumnDiff, KernelError> {
         compare::compare_columns(actual, expected, tolerance, limit)
+    }
+
+    /// Pairs two tables' rows by their key columns (table comparison).
+    fn align_by_key(
+        &self,
+        actual: &[ArrayRef],
+        expected: &[ArrayRef],
+        limit: usize,
+    ) -> Result<Alignment, KernelError> {
+        compare::align_by_key(actual, expected, limit)
+    }
+
+    /// One column pair of a table comparison: aligned by key when there is
+    /// an alignment, else by position.
+    fn compare_aligned(
+        &self,
+        actual: &dyn Array,
+        expected: &dyn Array,
+        alignment: Option<&Alignment>,
+        tolerance: &Tolerance,
+        limit: usize,
+    ) -> Result<ColumnDiff, KernelError> {
+        match alignment {
+            Some(a) => {
+                let actual = compare::take(actual, &a.actual_rows)?;
+                let expected = compare::take(expected, &a.expected_rows)?;
+                self.compare_columns(actual.as_ref(), expected.as_ref(), tolerance, limit)
+            }
+            None => self.compare_columns(actual, expected, tolerance, limit),
+        }
     }
 }
 

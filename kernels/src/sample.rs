@@ -10,7 +10,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 
 use super::KernelError;
-use super::describe::{counts, float_key, numeric_view, text_view};
+use super::views::{counts, float_key, numeric_view, text_view};
 
 /// The finite values of a numeric column, sorted, and what was left out.
 #[derive(Debug, Clone, Default)]
@@ -459,6 +459,25 @@ mod tests {
             assert_eq!(c.counts[&Category::Text("a".into())], 2);
             assert_eq!((c.nulls, c.total()), (1, 3));
         }
+    }
+
+    #[test]
+    fn infinities_are_missing_values_not_categories() {
+        let a = Float64Array::from(vec![
+            Some(1.0),
+            Some(f64::INFINITY),
+            Some(f64::NEG_INFINITY),
+            Some(f64::NAN),
+            None,
+            Some(1.0),
+            Some(2.0),
+        ]);
+        let counts = CategoryCounts::from_array(&a, true).unwrap();
+        assert_eq!(counts.counts.len(), 2, "only 1 and 2 are categories");
+        assert_eq!(
+            counts.nulls, 4,
+            "a null, NaN and both infinities are missing"
+        );
     }
 
     #[test]

@@ -364,3 +364,80 @@ pub(crate) fn choose(
         reason,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mltest_sdk::kernels::SideProfile;
+
+    fn profile(data_type: DataType, distinct: u64) -> PairProfile {
+        let side = || SideProfile {
+            rows: 500,
+            nulls: 0,
+            nans: 0,
+            infinities: 0,
+        };
+        PairProfile {
+            reference_type: data_type,
+            current_type: data_type,
+            reference: side(),
+            current: side(),
+            distinct_reference: distinct,
+            distinct_current: distinct,
+            distinct_both: distinct,
+        }
+    }
+
+    fn pick(p: &PairProfile, method: Option<Method>, kind: Option<Kind>) -> Result<Choice> {
+        choose(Preset::Default, p, method, kind, None, &BTreeMap::new())
+    }
+
+    /// Evidently's own tests expect z on a column forced numerical with two
+    /// values; the automatic choice must not refuse itself.
+    #[test]
+    fn a_forced_numerical_kind_with_few_values_gets_the_test_the_rules_pick() {
+        let choice = pick(&profile(DataType::Float64, 2), None, Some(Kind::Numerical)).unwrap();
+        assert_eq!((choice.method, choice.kind), (Method::Z, Kind::Categorical));
+        let choice = pick(&profile(DataType::Int64, 4), None, Some(Kind::Numerical)).unwrap();
+        assert_eq!(choice.method, Method::ChiSquare);
+        // A method the suite sets still conflicts with a kind it sets.
+        assert!(
+            pick(
+                &profile(DataType::Float64, 2),
+                Some(Method::Z),
+                Some(Kind::Numerical)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_categorical_test_on_a_continuous_float_column_is_refused() {
+        let floats = profile(DataType::Float64, 300);
+        let error = pick(&floats, Some(Method::ChiSquare), None).unwrap_err();
+        assert!(
+            error.to_string().contains("kind = \"categorical\""),
+            "{error}"
+        );
+        assert!(pick(&floats, Some(Method::ChiSquare), Some(Kind::Categorical)).is_ok());
+        // Few distinct floats are categories already.
+        assert!(
+            pick(
+                &profile(DataType::Float64, 5),
+                Some(Method::ChiSquare),
+                None
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn infinities_do_not_count_as_reference_values() {
+        let mut p = profile(DataType::Float64, 50);
+        p.reference.rows = 1500;
+        p.reference.infinities = 1000;
+        // 500 finite reference values: a small reference, so KS (counting
+        // the infinities, 1500 would pick the Wasserstein distance).
+        assert_eq!(pick(&p, None, None).unwrap().method, Method::Ks);
+    }
+}

@@ -574,6 +574,18 @@ mod tests {
         assert_eq!(f.outcome, Outcome::Pass);
     }
 
+    /// An all-null Arrow column used to fail `schema.type` against itself.
+    #[test]
+    fn an_all_null_column_matches_an_all_null_training_column() {
+        let all_null = stats(10, 10);
+        let f = type_finding(
+            &spec(true, Some(DataType::Null)),
+            &field(DataType::Null),
+            &all_null,
+        );
+        assert_eq!(f.outcome, Outcome::Pass);
+    }
+
     #[test]
     fn null_rules() {
         // Nulls where training had none; a rise beyond the tolerance; within it.

@@ -59,7 +59,7 @@ pub(crate) fn check(path: &Path, size: u64, max_decoded: u64) -> Result<(), Data
         .chain(footer.recordBatches().into_iter().flatten());
     let mut decoded = 0u64;
     for block in blocks {
-        decoded = decoded.saturating_add(check_block(&block, footer_start, &read, &corrupt)?);
+        decoded = decoded.saturating_add(check_block(block, footer_start, &read, &corrupt)?);
         if decoded > max_decoded {
             return Err(DataError::corrupt(
                 path,

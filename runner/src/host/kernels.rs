@@ -425,8 +425,8 @@ impl wit::Host for CheckState {
     }
 }
 
-/// Aligns two tables (by key or position) and compares the requested
-/// columns in parallel.
+/// Reads both tables' columns (in parallel, as the catalog decodes them);
+/// the backend aligns the rows (by key, or by position) and compares.
 fn compare_tables(
     actual: &Table,
     expected: &Table,
@@ -449,7 +449,8 @@ fn compare_tables(
         let keys = |t: &Table| -> Result<Vec<ArrayRef>, String> {
             request.key.iter().map(|k| read(t, k)).collect()
         };
-        let a = k::compare::align_by_key(&keys(actual)?, &keys(expected)?, limit)
+        let a = k::backend()
+            .align_by_key(&keys(actual)?, &keys(expected)?, limit)
             .map_err(|e| format!("{}: {e}", actual.path().display()))?;
         diff.missing_keys = a.missing.0;
         diff.extra_keys = a.extra.0;
@@ -463,15 +464,15 @@ fn compare_tables(
         .par_iter()
         .map(|(name, t)| {
             let (a, e) = rayon::join(|| read(actual, name), || read(expected, name));
-            let (mut a, mut e) = (a?, e?);
-            if let Some(alignment) = &alignment {
-                a = k::compare::take(a.as_ref(), &alignment.actual_rows)
-                    .map_err(|err| column_error(actual, name, err))?;
-                e = k::compare::take(e.as_ref(), &alignment.expected_rows)
-                    .map_err(|err| column_error(expected, name, err))?;
-            }
+            let (a, e) = (a?, e?);
             k::backend()
-                .compare_columns(a.as_ref(), e.as_ref(), &to_tolerance(t), limit)
+                .compare_aligned(
+                    a.as_ref(),
+                    e.as_ref(),
+                    alignment.as_ref(),
+                    &to_tolerance(t),
+                    limit,
+                )
                 .map(|d| {
                     column_diff(
                         name.clone(),

@@ -267,3 +267,28 @@ fn a_suite_folder_that_is_not_utf8_reaches_commands_intact() {
     );
     assert!(stdout.contains("PASS  determinism"), "{stdout}");
 }
+
+#[test]
+fn documents_past_the_size_limit_are_refused_by_name() {
+    let scratch = Scratch::credit_risk();
+    let suite = scratch.read("mltest.toml").replacen(
+        "[defaults]\n",
+        "[limits]\nmax_document_size = \"1KiB\"\n\n[defaults]\n",
+        1,
+    );
+    let mut big = String::from("{\"padding\": \"");
+    big.push_str(&"x".repeat(4096));
+    big.push_str("\", \"auc\": [0.9]}");
+    scratch.write("metrics/candidate.json", big);
+    scratch.write("limited.toml", suite);
+    let (run, report) = scratch.run_suite("limited.toml", &[]);
+    assert_eq!(run.code(), 3, "{}", run.all());
+    let metrics = check(&report, "metrics");
+    assert_eq!(metrics["outcome"], "error");
+    let message = finding(metrics, "check")["message"].as_str().unwrap();
+    assert!(
+        message.contains("candidate.json") && message.contains("[limits] max_document_size"),
+        "{message}"
+    );
+    assert_eq!(check(&report, "drift")["outcome"], "pass");
+}

@@ -242,3 +242,66 @@ fn commands_need_an_explicit_opt_in() {
         run.all()
     );
 }
+
+/// Processes whose command line holds `marker`, from `/proc`.
+fn processes_with(marker: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline.contains(marker).then_some(cmdline)
+        })
+        .collect()
+}
+
+#[test]
+fn nothing_a_command_starts_outlives_its_run() {
+    let scratch = Scratch::credit_risk();
+    // A child in a session of its own, holding stderr open, left behind by
+    // a run that succeeds: it used to keep mltest waiting 40 s and live on.
+    // A unique sleep length marks the processes this test starts.
+    let marker = format!("1200.{}", std::process::id());
+    let script = format!(
+        "import subprocess\n\
+         subprocess.Popen(['setsid', 'sleep', '{marker}'])\n\
+         subprocess.Popen(['sleep', '{marker}'])\n\
+         open('out.csv', 'w').write('x\\n1\\n')\n"
+    );
+    let started = std::time::Instant::now();
+    let (run, report) = rerun_suite(&scratch, &script, "");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the run waited for what its command left: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert_eq!(check(&report, "determinism")["outcome"], "pass");
+    assert!(
+        processes_with(&marker).is_empty(),
+        "{:?}",
+        processes_with(&marker)
+    );
+
+    // The same at a timeout: the escaped child holds stderr, and still the
+    // run ends at its limit.
+    let hang = format!(
+        "import subprocess, time\n\
+         subprocess.Popen(['setsid', 'sleep', '{marker}'])\n\
+         time.sleep(120)\n"
+    );
+    let started = std::time::Instant::now();
+    let (run, _) = rerun_suite(&scratch, &hang, "timeout = \"1s\"");
+    assert_eq!(run.code(), 3, "{}", run.all());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        processes_with(&marker).is_empty(),
+        "{:?}",
+        processes_with(&marker)
+    );
+}
