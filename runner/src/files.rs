@@ -111,6 +111,18 @@ pub(crate) fn read_text(
         .map_err(|e| FileError::Io(format!("not UTF-8 text: {e}")))
 }
 
+/// `len` bytes at `offset`, for the format checks that read only headers
+/// (an Arrow IPC footer, a Parquet footer) before a reader trusts them.
+/// `len` comes from the file, so the caller has bounded it by the file's size.
+pub(crate) fn read_at(file: &File, offset: u64, len: u64) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::FileExt;
+    let n = usize::try_from(len).map_err(|_| format!("a length of {len} bytes does not fit"))?;
+    let mut buf = vec![0u8; n];
+    file.read_exact_at(&mut buf, offset)
+        .map_err(|e| format!("cannot read {len} bytes at {offset}: {e}"))?;
+    Ok(buf)
+}
+
 /// Lowercase hex sha256 of some bytes.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

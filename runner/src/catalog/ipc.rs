@@ -8,7 +8,6 @@
 //! inside the file, buffers inside their block's body, and what compressed
 //! buffers decode to must stay within the table size limit.
 
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use arrow::ipc::{Block, Message, root_as_footer, root_as_message};
@@ -27,13 +26,7 @@ const CONTINUATION: [u8; 4] = [0xff; 4];
 pub(crate) fn check(path: &Path, size: u64, max_decoded: u64) -> Result<(), DataError> {
     let corrupt = |m: String| DataError::corrupt(path, format!("not a valid Arrow IPC file: {m}"));
     let file = super::table_file(path)?;
-    let read = |offset: u64, len: u64| -> Result<Vec<u8>, DataError> {
-        let len = usize::try_from(len).map_err(|_| corrupt("a length does not fit".into()))?;
-        let mut buf = vec![0u8; len];
-        file.read_exact_at(&mut buf, offset)
-            .map_err(|e| corrupt(format!("cannot read {len} bytes at {offset}: {e}")))?;
-        Ok(buf)
-    };
+    let read = |offset: u64, len: u64| crate::files::read_at(&file, offset, len).map_err(corrupt);
     if size < HEAD + TAIL {
         return Err(corrupt(format!("{size} bytes is too short")));
     }

@@ -299,15 +299,9 @@ use super::table_file as open;
 /// Refuses a Parquet file whose footer is not sound Thrift before the
 /// reader sizes anything from it ([`super::thrift`]).
 fn check_parquet_footer(path: &Path, size: u64) -> Result<(), DataError> {
-    use std::os::unix::fs::FileExt;
     let corrupt = |m: String| DataError::corrupt(path, format!("not a valid Parquet file: {m}"));
     let file = open(path)?;
-    let read = |offset: u64, len: usize| -> Result<Vec<u8>, DataError> {
-        let mut buf = vec![0u8; len];
-        file.read_exact_at(&mut buf, offset)
-            .map_err(|e| corrupt(format!("cannot read {len} bytes at {offset}: {e}")))?;
-        Ok(buf)
-    };
+    let read = |offset: u64, len: u64| files::read_at(&file, offset, len).map_err(corrupt);
     if size < 12 {
         return Err(corrupt(format!("{size} bytes is too short")));
     }
@@ -324,7 +318,7 @@ fn check_parquet_footer(path: &Path, size: u64) -> Result<(), DataError> {
         )));
     }
     // The footer fits a file within the size limit, so it fits memory.
-    let footer = read(size - 8 - len, len as usize)?;
+    let footer = read(size - 8 - len, len)?;
     super::thrift::check_struct(&footer).map_err(|e| corrupt(format!("damaged footer: {e}")))?;
     Ok(())
 }
