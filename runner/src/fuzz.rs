@@ -46,6 +46,8 @@ pub fn artifact(bytes: &[u8], format: &str) -> bool {
         path: file.path().to_path_buf(),
         format,
         delimiter: b',',
+        registry: None,
+        absent: None,
     };
     let catalog = Catalog::new(&[spec], &[], SizeLimits::default());
     match read_everything(&catalog, "fuzzed") {

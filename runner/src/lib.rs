@@ -4,8 +4,10 @@
 //! [`suite`] (parse and validate `mltest.toml`) → [`catalog`] (artifacts,
 //! loaded lazily) → [`host`] (sandboxed wasm plugins; the numeric work is in
 //! the `mltest-kernels` crate) → [`run`] (checks in parallel) → [`report`]
-//! (JUnit, JSON, terminal, rendered from the `mltest-report` model). [`cli`]
-//! wires them together for the `mltest` binary.
+//! (JUnit, JSON, terminal, rendered from the `mltest-report` model), with
+//! [`registry`] between suite and catalog for artifacts that live in a model
+//! registry and [`notify`] after the run. [`pipeline`] is that path, once;
+//! [`cli`] and the registry [`gate`] (`mltest serve`) both drive it.
 //!
 //! Everything is crate-private except [`main`], which the binary calls.
 
@@ -14,10 +16,15 @@ mod cli;
 mod files;
 #[doc(hidden)]
 pub mod fuzz;
+mod gate;
 mod host;
+mod notify;
 mod panics;
+mod pipeline;
+mod registry;
 mod report;
 mod run;
+mod signing;
 mod suite;
 
 pub use cli::main;

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use mltest_sdk::{ArtifactName, Check, Finding, Result, artifacts, bail, serde_json::Value};
+use mltest_sdk::{
+    ArtifactKind, ArtifactName, Check, Finding, Result, artifacts, bail, serde_json::Value,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -72,9 +74,18 @@ impl Check for Metrics {
             bail!("no thresholds given: add at least one `[thresholds.<metric>]` rule");
         }
         let candidate = load(&params.candidate)?;
+        // A baseline the registry cannot supply (a model's first version has
+        // no champion) skips the baseline rules, visibly, with the reason.
         let baseline = match &params.baseline {
-            Some(name) => Some(load(name)?),
-            None => None,
+            Some(name) if matches!(artifacts::kind(name)?, ArtifactKind::Absent) => {
+                let reason = match artifacts::document(name) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("artifact `{name}` is absent"),
+                };
+                Err(format!("no baseline: {reason}; baseline rules skipped"))
+            }
+            Some(name) => Ok(load(name)?),
+            None => Err("no baseline metrics given: baseline rules skipped".to_string()),
         };
         if let Some((metric, _)) = params.thresholds.iter().find(|(_, r)| r.is_empty()) {
             bail!(
@@ -217,7 +228,7 @@ fn evaluate(
     metric: &str,
     rule: &Rule,
     candidate: &BTreeMap<String, f64>,
-    baseline: Option<&BTreeMap<String, f64>>,
+    baseline: Result<&BTreeMap<String, f64>, &String>,
     out: &mut Vec<Finding>,
 ) {
     let value = candidate.get(metric).copied();
@@ -279,12 +290,12 @@ fn evaluate(
             out.push(absent(name));
             continue;
         };
-        let Some(baseline) = baseline else {
-            out.push(
-                Finding::skip(name, "no baseline metrics given: baseline rules skipped")
-                    .property("metric", metric),
-            );
-            continue;
+        let baseline = match baseline {
+            Ok(b) => b,
+            Err(why) => {
+                out.push(Finding::skip(name, why.clone()).property("metric", metric));
+                continue;
+            }
         };
         let Some(greater_is_better) = rule.greater_is_better.or_else(|| default_direction(metric))
         else {
@@ -423,7 +434,14 @@ mod tests {
         let candidate = to_map(cand);
         let baseline = base.map(to_map);
         let mut out = Vec::new();
-        evaluate("auc", &rule, &candidate, baseline.as_ref(), &mut out);
+        let none = "no baseline metrics given: baseline rules skipped".to_string();
+        evaluate(
+            "auc",
+            &rule,
+            &candidate,
+            baseline.as_ref().ok_or(&none),
+            &mut out,
+        );
         out
     }
 

@@ -221,6 +221,11 @@ fn expected_columns(artifact: &str) -> Result<Vec<Expected>> {
                 "artifact `{artifact}` is a JSON document; `expected` must be an MLmodel or a table"
             )
         }
+        // Reading it gives the reason it is absent.
+        ArtifactKind::Absent => {
+            artifacts::signature(artifact)?;
+            bail!("artifact `{artifact}` is absent")
+        }
     }
 }
 

@@ -196,6 +196,8 @@ fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
             path,
             format: output.format,
             delimiter: output.delimiter,
+            registry: None,
+            absent: None,
         };
         outputs.insert(output.name.clone(), Artifact::new(artifact));
     }

@@ -29,6 +29,8 @@ fn every_corrupt_file_gives_its_data_or_a_named_error() {
             path: dir.join(file),
             format,
             delimiter,
+            registry: None,
+            absent: None,
         };
         let catalog = Catalog::new(&[spec], &[], SizeLimits::default());
         match read_everything(&catalog, "a") {

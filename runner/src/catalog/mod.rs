@@ -64,6 +64,9 @@ pub(crate) enum DataError {
         run: u32,
         message: String,
     },
+    #[error("artifact `{name}` is absent: {reason}")]
+    #[diagnostic(code(mltest::data::absent))]
+    Absent { name: String, reason: String },
     #[error("unknown command `{0}`")]
     #[diagnostic(code(mltest::data::unknown_command))]
     UnknownCommand(String),
@@ -109,6 +112,7 @@ pub(crate) fn read_everything(catalog: &Catalog, name: &str) -> Result<(), DataE
         }
         Kind::Document => catalog.document(name).map(drop),
         Kind::Model => catalog.signature(name).map(drop),
+        Kind::Absent => Ok(()),
     }
 }
 
@@ -123,6 +127,8 @@ pub(crate) enum Kind {
     Table,
     Document,
     Model,
+    /// Declared, but it cannot exist in this run (see `ArtifactSpec::absent`).
+    Absent,
 }
 
 impl Kind {
@@ -131,6 +137,7 @@ impl Kind {
             Kind::Table => "table",
             Kind::Document => "JSON document",
             Kind::Model => "MLmodel",
+            Kind::Absent => "absent artifact",
         }
     }
 }
@@ -152,6 +159,9 @@ impl Artifact {
     }
 
     pub(crate) fn kind(&self) -> Kind {
+        if self.spec.absent.is_some() {
+            return Kind::Absent;
+        }
         match self.spec.format {
             Format::Parquet | Format::Csv | Format::Arrow => Kind::Table,
             Format::Json => Kind::Document,
@@ -222,7 +232,7 @@ impl Catalog {
     }
 
     fn of_kind(&self, name: &str, wanted: Kind) -> Result<&Artifact, DataError> {
-        let artifact = self.get(name)?;
+        let artifact = self.present(name)?;
         if artifact.kind() != wanted {
             return Err(DataError::WrongKind {
                 name: name.to_string(),
@@ -262,9 +272,21 @@ impl Catalog {
         mlmodel::read_signature(&artifact.spec.path, self.sizes.max_document_bytes)
     }
 
+    /// An artifact that exists in this run.
+    fn present(&self, name: &str) -> Result<&Artifact, DataError> {
+        let artifact = self.get(name)?;
+        match &artifact.spec.absent {
+            Some(reason) => Err(DataError::Absent {
+                name: name.to_string(),
+                reason: reason.clone(),
+            }),
+            None => Ok(artifact),
+        }
+    }
+
     /// sha256 of the artifact's bytes (of the `MLmodel` file for a model folder).
     pub(crate) fn digest(&self, name: &str) -> Result<String, DataError> {
-        let artifact = self.get(name)?;
+        let artifact = self.present(name)?;
         artifact
             .digest
             .get_or_init(|| {

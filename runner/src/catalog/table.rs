@@ -353,6 +353,8 @@ mod tests {
             path: path.to_path_buf(),
             format,
             delimiter: b',',
+            registry: None,
+            absent: None,
         }
     }
 

@@ -1,18 +1,18 @@
-//! The command line: `mltest run`, `mltest validate`, `mltest plugins`.
+//! The command line: `mltest run`, `validate`, `plugins`, `serve` and `gate`.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use miette::Report;
 
-use crate::catalog::Catalog;
-use crate::host::{ComponentCache, Host, HostError, Origin, Plugin};
+use crate::gate;
+use crate::host::{ComponentCache, Host, Origin};
+use crate::pipeline::{self, PrepareError, Prepared, RegistryRun};
+use crate::registry::{Mlflow, ModelRef, Versions};
 use crate::report;
-use crate::run::{self, Selection};
-use crate::suite::{self, ErrorKind, Suite, SuiteError};
+use crate::run::Selection;
+use crate::suite::Suite;
 use mltest_report::exit_code;
 
 /// Test machine-learning artifacts before a model is promoted.
@@ -50,6 +50,12 @@ enum Command {
     Validate(SuiteArgs),
     /// List the built-in plugins (and a suite's declared ones) with version and digest.
     Plugins(PluginsArgs),
+    /// Run the registry gate: receive MLflow webhooks, evaluate new model
+    /// versions, write verdicts back, and promote only on a pass.
+    Serve(gate::ServeArgs),
+    /// Ask whether a model version passed the gate (for deploy steps).
+    #[command(subcommand)]
+    Gate(gate::GateCommand),
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +63,28 @@ struct SuiteArgs {
     /// The suite file.
     #[arg(default_value = "mltest.toml")]
     suite: PathBuf,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Where a suite's registry artifacts (`{ mlflow = ... }`) come from.
+#[derive(Debug, Args)]
+struct RegistryArgs {
+    /// The MLflow server (credentials from MLFLOW_TRACKING_USERNAME and
+    /// MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "MLFLOW_TRACKING_URI",
+        requires = "model"
+    )]
+    registry: Option<String>,
+    /// The candidate: `name/7` (a version) or `name@challenger` (an alias).
+    #[arg(long, value_name = "MODEL", requires = "registry")]
+    model: Option<ModelRef>,
+    /// The alias whose version is the champion (`of = "champion"`).
+    #[arg(long, value_name = "ALIAS", default_value = "champion")]
+    champion_alias: String,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +165,10 @@ pub fn main() -> u8 {
         Command::Run(args) => run_command(&args, &cli.cache),
         Command::Validate(args) => validate_command(&args, &cli.cache),
         Command::Plugins(args) => plugins_command(&args, &cli.cache),
+        Command::Serve(args) => {
+            gate::serve(&args, cli.cache.dir()).map_err(CommandError::from_gate)
+        }
+        Command::Gate(command) => gate::gate_command(&command).map_err(CommandError::from_gate),
     };
     match result {
         Ok(code) => code,
@@ -166,53 +198,61 @@ impl CommandError {
             code: exit_code::ERROR,
         }
     }
-}
-
-/// Everything before running: suite parsed, plugins loaded, parameters valid.
-struct Prepared {
-    suite: Suite,
-    host: Host,
-    plugins: BTreeMap<String, Arc<Plugin>>,
-}
-
-fn prepare(suite_path: &Path, cache: &CacheArgs) -> Result<Prepared, CommandError> {
-    let suite = Suite::load(suite_path).map_err(CommandError::invalid)?;
-    let host = Host::new(cache.dir()).map_err(CommandError::internal)?;
-    let plugins = host
-        .load_plugins(&suite.plugins)
-        .map_err(|e| plugin_error(&suite, e))?;
-    let schemas: BTreeMap<String, serde_json::Value> = plugins
-        .iter()
-        .map(|(name, p)| (name.clone(), p.params_schema.clone()))
-        .collect();
-    suite::validate_params(&suite, &schemas).map_err(CommandError::invalid)?;
-    Ok(Prepared {
-        suite,
-        host,
-        plugins,
-    })
-}
-
-/// A declared plugin that fails to load is a suite error at its declaration.
-fn plugin_error(suite: &Suite, error: HostError) -> CommandError {
-    if let HostError::Plugin { name, message } = &error
-        && let Some(spec) = suite.plugins.iter().find(|p| &p.name == name)
-    {
-        let e = SuiteError::new(
-            &suite.source,
-            ErrorKind::PluginLoad,
-            spec.span.clone(),
-            format!("plugin `{name}`: {message}"),
-        )
-        .label("this plugin");
-        return CommandError::invalid(suite.errors(vec![e]));
+    fn from_gate(e: gate::GateError) -> Self {
+        let code = if e.is_usage() {
+            exit_code::INVALID
+        } else {
+            exit_code::ERROR
+        };
+        CommandError {
+            report: Report::new(e),
+            code,
+        }
     }
-    CommandError::internal(error)
+    fn prepare(e: PrepareError) -> Self {
+        match e {
+            PrepareError::Host(e) => CommandError::internal(e),
+            e => CommandError::invalid(e),
+        }
+    }
+}
+
+fn prepare(suite_path: &Path, cache: &CacheArgs) -> Result<(Prepared, Host), CommandError> {
+    let host = Host::new(cache.dir()).map_err(CommandError::internal)?;
+    let prepared = pipeline::prepare(suite_path, &host).map_err(CommandError::prepare)?;
+    Ok((prepared, host))
+}
+
+/// The registry versions a run compares, when the suite needs them.
+fn versions(
+    suite: &Suite,
+    args: &RegistryArgs,
+) -> Result<Option<(Mlflow, Versions)>, CommandError> {
+    let (Some(url), Some(model)) = (&args.registry, &args.model) else {
+        if suite.needs_registry() {
+            return Err(CommandError::invalid(UsageError(format!(
+                "{} takes artifacts from a model registry: pass --registry URL and --model NAME/VERSION (or NAME@ALIAS)",
+                suite.path.display()
+            ))));
+        }
+        return Ok(None);
+    };
+    let client = Mlflow::new(url);
+    let candidate = model.resolve(&client).map_err(CommandError::internal)?;
+    let champion = client
+        .alias(&model.name, &args.champion_alias)
+        .map_err(CommandError::internal)?;
+    let versions = Versions {
+        candidate,
+        champion,
+        champion_alias: args.champion_alias.clone(),
+    };
+    Ok(Some((client, versions)))
 }
 
 fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     let selection = selection(args)?;
-    let prepared = prepare(&args.suite.suite, cache)?;
+    let (prepared, host) = prepare(&args.suite.suite, cache)?;
     if !prepared
         .suite
         .checks
@@ -232,18 +272,41 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
                 .join(", ")
         ))));
     }
-    let catalog = Arc::new(Catalog::new(
-        &prepared.suite.artifacts,
-        &prepared.suite.commands,
-        prepared.suite.sizes,
-    ));
-    let result = run::run(
-        &prepared.suite,
-        catalog,
-        &prepared.host,
-        &prepared.plugins,
+    let registry = versions(&prepared.suite, &args.suite.registry)?;
+    let job_dir = tempfile::Builder::new()
+        .prefix("mltest-job-")
+        .tempdir()
+        .map_err(|e| {
+            CommandError::internal(UsageError(format!("cannot create a job folder: {e}")))
+        })?;
+    let executed = pipeline::execute(
+        &prepared,
+        &host,
         &selection,
-    );
+        registry.as_ref().map(|(client, versions)| RegistryRun {
+            client,
+            versions,
+            job_dir: job_dir.path(),
+        }),
+    )
+    .map_err(CommandError::internal)?;
+    let result = executed.result;
+    for fired in &executed.triggers {
+        let _ = match &fired.result {
+            Ok(status) => writeln!(
+                anstream::stderr(),
+                "trigger: check `{}` failed: POST {} answered {status}",
+                fired.check,
+                fired.url
+            ),
+            Err(e) => writeln!(
+                anstream::stderr(),
+                "warning: trigger for check `{}` ({}): {e}",
+                fired.check,
+                fired.url
+            ),
+        };
+    }
 
     // Each report is written on its own: a JUnit path that cannot be
     // written must not cost the JSON report or the summary.
@@ -301,8 +364,24 @@ fn selection(args: &RunArgs) -> Result<Selection, CommandError> {
 }
 
 fn validate_command(args: &SuiteArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
-    let prepared = prepare(&args.suite, cache)?;
+    let (prepared, _host) = prepare(&args.suite, cache)?;
     let suite = &prepared.suite;
+    // With a registry, the sources are checked by fetching them.
+    if args.registry.registry.is_some()
+        && let Some((client, versions)) = versions(suite, &args.registry)?
+    {
+        let dir = tempfile::tempdir().map_err(|e| {
+            CommandError::internal(UsageError(format!("cannot create a job folder: {e}")))
+        })?;
+        let (_, fetched) = crate::registry::materialise(suite, &client, &versions, dir.path())
+            .map_err(CommandError::internal)?;
+        let _ = writeln!(
+            anstream::stdout(),
+            "registry sources of {}: {} files fetched and checked",
+            versions.candidate.name,
+            fetched.len()
+        );
+    }
     let _ = writeln!(
         anstream::stdout(),
         "{}: valid ({} artifacts, {} checks)",
@@ -319,7 +398,7 @@ fn plugins_command(args: &PluginsArgs, cache: &CacheArgs) -> Result<u8, CommandE
         Some(path) => {
             let suite = Suite::load(path).map_err(CommandError::invalid)?;
             host.load_plugins(&suite.plugins)
-                .map_err(|e| plugin_error(&suite, e))?
+                .map_err(|e| CommandError::prepare(pipeline::plugin_error(&suite, e)))?
         }
         None => host.load_plugins(&[]).map_err(CommandError::internal)?,
     };

@@ -61,6 +61,7 @@ impl artifacts::Host for CheckState {
             catalog::Kind::Table => artifacts::ArtifactKind::Table,
             catalog::Kind::Document => artifacts::ArtifactKind::Document,
             catalog::Kind::Model => artifacts::ArtifactKind::Model,
+            catalog::Kind::Absent => artifacts::ArtifactKind::Absent,
         }))
     }
 

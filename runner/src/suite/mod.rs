@@ -9,6 +9,7 @@ mod diagnostic;
 mod params;
 mod parse;
 mod resolve;
+mod sources;
 mod spans;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 pub(crate) use diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource};
 pub(crate) use params::validate_params;
+pub(crate) use sources::confined;
 
 /// Runs when a check sets no limit of its own and the suite no default.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -78,6 +80,22 @@ pub(crate) struct Suite {
     pub(crate) commands: Vec<CommandSpec>,
     pub(crate) checks: Vec<CheckSpec>,
     pub(crate) sizes: SizeLimits,
+    /// What a failed check sets off (`[[trigger]]`).
+    pub(crate) triggers: Vec<TriggerSpec>,
+    /// sha256 of the suite file's bytes: verdicts name the suite they came from.
+    pub(crate) digest: String,
+}
+
+/// A signed POST sent when a matching check fails, e.g. to start retraining
+/// when drift is found.
+#[derive(Debug, Clone)]
+pub(crate) struct TriggerSpec {
+    /// Check ids it reacts to.
+    pub(crate) on: glob::Pattern,
+    pub(crate) url: String,
+    /// The variable holding the HMAC key; the suite never holds the secret.
+    pub(crate) secret_env: String,
+    pub(crate) timeout: Duration,
 }
 
 /// A command the runner executes host-side, outside the sandbox (the
@@ -117,6 +135,55 @@ pub(crate) struct ArtifactSpec {
     pub(crate) format: Format,
     /// CSV only.
     pub(crate) delimiter: u8,
+    /// Set when the file lives in a model registry: the registry stage
+    /// downloads it and fills in `path` before the catalog sees it.
+    pub(crate) registry: Option<RegistrySource>,
+    /// Why the artifact cannot exist in this run (the model has no champion
+    /// yet); plugins see it as `absent` and decide what that means.
+    pub(crate) absent: Option<String>,
+}
+
+/// Which registry files an artifact stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RegistryKind {
+    /// The model version's files (its `MLmodel` and what sits beside it).
+    Model,
+    /// The metrics of the run that produced the version (`runs/get`).
+    Metrics,
+    /// One file from that run's artifacts.
+    RunArtifact,
+}
+
+impl RegistryKind {
+    pub(crate) const NAMES: &[&str] = &["model", "metrics", "run-artifact"];
+
+    fn from_name(name: &str) -> Option<RegistryKind> {
+        Some(match name {
+            "model" => RegistryKind::Model,
+            "metrics" => RegistryKind::Metrics,
+            "run-artifact" => RegistryKind::RunArtifact,
+            _ => return None,
+        })
+    }
+}
+
+/// The version a registry artifact is taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The version under test.
+    Candidate,
+    /// The version the protected alias points at.
+    Champion,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RegistrySource {
+    pub(crate) kind: RegistryKind,
+    pub(crate) side: Side,
+    /// Run artifacts only: the file inside the run's artifacts (confined).
+    pub(crate) path: Option<String>,
+    /// Pins the file's bytes; a download that differs is refused.
+    pub(crate) sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -208,6 +275,11 @@ impl Suite {
 
     pub(crate) fn artifact(&self, name: &str) -> Option<&ArtifactSpec> {
         self.artifacts.iter().find(|a| a.name == name)
+    }
+
+    /// Whether any artifact must be fetched from a registry first.
+    pub(crate) fn needs_registry(&self) -> bool {
+        self.artifacts.iter().any(|a| a.registry.is_some())
     }
 
     pub(crate) fn command(&self, name: &str) -> Option<&CommandSpec> {

@@ -27,6 +27,7 @@ const TOP_KEYS: &[&str] = &[
     "commands",
     "limits",
     "check",
+    "trigger",
 ];
 const SUITE_KEYS: &[&str] = &["name", "description", "run_commands", "root"];
 const LIMIT_KEYS: &[&str] = &["max_table_size", "max_document_size"];
@@ -121,7 +122,7 @@ impl Parser<'_> {
     }
 
     /// Reports keys outside `allowed`, suggesting the closest allowed key.
-    fn known_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], context: &str) {
+    pub(super) fn known_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], context: &str) {
         for (key, _) in table.iter() {
             let name: &str = key.get_ref();
             if !allowed.contains(&name) {
@@ -299,6 +300,21 @@ impl Parser<'_> {
                 );
             }
         }
+        let mut triggers = Vec::new();
+        match get(root, "trigger").map(|v| (v.span(), v.get_ref())) {
+            Some((_, DeValue::Array(items))) => {
+                triggers.extend(items.iter().filter_map(|item| self.trigger(item)));
+            }
+            Some((span, _)) => self.report(
+                self.new_error(
+                    ErrorKind::InvalidValue,
+                    span,
+                    "`trigger` must be an array of tables",
+                )
+                .help("declare each trigger as a `[[trigger]]` table"),
+            ),
+            None => {}
+        }
         Suite {
             name,
             path: path.to_path_buf(),
@@ -308,6 +324,8 @@ impl Parser<'_> {
             commands,
             checks,
             sizes,
+            triggers,
+            digest: crate::files::sha256_hex(self.source.text.as_bytes()),
         }
     }
 
@@ -525,6 +543,19 @@ impl Parser<'_> {
         }
         let (path_value, format_value, delimiter) = match value.get_ref() {
             DeValue::String(_) => (value, None, None),
+            DeValue::Table(t) if get(t, "mlflow").is_some() => {
+                let kind = get(t, "mlflow")?;
+                let (source, format) = self.registry_source(name, t, kind)?;
+                return Some(ArtifactSpec {
+                    name: name.to_string(),
+                    path: PathBuf::new(),
+                    format,
+                    delimiter: self
+                        .delimiter(get(t, "delimiter"), source.path.as_deref().unwrap_or(""))?,
+                    registry: Some(source),
+                    absent: None,
+                });
+            }
             DeValue::Table(t) => {
                 self.known_keys(t, ARTIFACT_KEYS, &format!("artifact `{name}`"));
                 let Some(path) = get(t, "path") else {
@@ -555,31 +586,38 @@ impl Parser<'_> {
             &raw,
             format == Format::Mlmodel,
         )?;
-        let mut delim = if raw.to_ascii_lowercase().ends_with(".tsv") {
-            b'\t'
-        } else {
-            b','
-        };
-        if let Some(v) = delimiter {
-            let d = self.string(v, "delimiter")?;
-            match d.as_bytes() {
-                [b] => delim = *b,
-                _ => {
-                    self.report(self.new_error(
-                        ErrorKind::InvalidValue,
-                        v.span(),
-                        "delimiter must be a single ASCII character",
-                    ));
-                    return None;
-                }
-            }
-        }
+        let delim = self.delimiter(delimiter, &raw)?;
         Some(ArtifactSpec {
             name: name.to_string(),
             path,
             format,
             delimiter: delim,
+            registry: None,
+            absent: None,
         })
+    }
+
+    /// The CSV delimiter: declared, or implied by a `.tsv` name.
+    fn delimiter(&mut self, value: Option<&Value<'_>>, raw: &str) -> Option<u8> {
+        let Some(v) = value else {
+            return Some(if raw.to_ascii_lowercase().ends_with(".tsv") {
+                b'\t'
+            } else {
+                b','
+            });
+        };
+        let d = self.string(v, "delimiter")?;
+        match d.as_bytes() {
+            [b] => Some(*b),
+            _ => {
+                self.report(self.new_error(
+                    ErrorKind::InvalidValue,
+                    v.span(),
+                    "delimiter must be a single ASCII character",
+                ));
+                None
+            }
+        }
     }
 
     fn plugin(&mut self, name: &str, value: &Value<'_>) -> Option<PluginSpec> {

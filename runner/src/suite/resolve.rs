@@ -137,6 +137,17 @@ impl Parser<'_> {
                 out.push(suite_dir.as_os_str());
             } else if let Some(artifact) = placeholder.strip_prefix("artifact:") {
                 match artifacts.iter().find(|a| a.name == artifact) {
+                    Some(a) if a.registry.is_some() => {
+                        self.report(
+                            self.new_error(
+                                ErrorKind::InvalidValue,
+                                span,
+                                format!("artifact `{artifact}` comes from the registry and has no path here"),
+                            )
+                            .help("commands take local files; declare this one with a path"),
+                        );
+                        return None;
+                    }
                     Some(a) => out.push(
                         std::path::absolute(&a.path)
                             .unwrap_or_else(|_| a.path.clone())
