@@ -73,3 +73,6 @@ fn run(command: &mut Command) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+mod mlflow;
+pub use mlflow::{MlflowServer, free_port};

@@ -161,6 +161,29 @@ async fn receive(gate: &Arc<Gate>, headers: &HeaderMap, body: Body) -> Response 
     }
 }
 
+/// The body, or `None` when it is over the limit. An oversized body is read
+/// on (up to a bound, without keeping it) so the client sees the 413
+/// instead of a connection reset halfway through its upload.
+async fn read_body(body: Body) -> Option<axum::body::Bytes> {
+    use http_body_util::BodyExt;
+    const DRAIN_BYTES: usize = 16 << 20;
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return None };
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total <= MAX_BODY_BYTES {
+                kept.extend_from_slice(&data);
+            } else if total > DRAIN_BYTES {
+                return None;
+            }
+        }
+    }
+    (total <= MAX_BODY_BYTES).then(|| kept.into())
+}
+
 async fn blocking<T: Send + 'static>(
     gate: &Arc<Gate>,
     f: impl FnOnce(&Gate) -> T + Send + 'static,

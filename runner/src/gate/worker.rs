@@ -340,11 +340,9 @@ pub(crate) fn verdict_of(result: &RunResult) -> &'static str {
 /// "5 checks: 4 passed, 1 failed (metrics)".
 pub(crate) fn summarise(result: &RunResult) -> String {
     let count = |o: Outcome| result.checks.iter().filter(|c| c.outcome == o).count();
-    let mut parts = vec![format!(
-        "{} passed",
-        count(Outcome::Pass) + count(Outcome::Warn)
-    )];
+    let mut parts = vec![format!("{} passed", count(Outcome::Pass))];
     for (o, word) in [
+        (Outcome::Warn, "warned"),
         (Outcome::Fail, "failed"),
         (Outcome::Error, "errored"),
         (Outcome::Skip, "skipped"),
@@ -486,6 +484,7 @@ fn guard(gate: &Gate, job: &Job) -> Result<()> {
 pub(crate) fn reconcile(gate: &Gate) -> std::result::Result<usize, JobError> {
     let mut jobs = Vec::new();
     for model in gate.config.models.values() {
+        // A model that is not registered yet has nothing to reconcile.
         let versions = match gate.client.versions(&model.name) {
             Err(RegistryError::NotFound { .. }) => continue,
             other => other?,
@@ -528,7 +527,10 @@ pub(crate) fn reconcile(gate: &Gate) -> std::result::Result<usize, JobError> {
                 });
             }
         }
-        let aliases = gate.client.aliases(&model.name)?;
+        let aliases = match gate.client.aliases(&model.name) {
+            Err(RegistryError::NotFound { .. }) => continue,
+            other => other?,
+        };
         for step in &model.steps {
             if let Some(version) = aliases.get(&step.alias)
                 && gate

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `mltest` binary on the bundled fixtures, on
-//! broken suites and data, and on hostile plugins.
+//! broken suites and data, on hostile plugins, and the registry gate
+//! against a real MLflow server.
 
 mod data_errors;
 mod defences;
@@ -7,6 +8,7 @@ mod demo;
 mod determinism;
 mod drift;
 mod fairness;
+mod gate;
 mod hostile;
 mod reports;
 mod sandbox;
