@@ -21,6 +21,8 @@ const ENCRYPTION_KEY: &str = "bWx0ZXN0LWdhdGUtdGVzdHMtZmVybmV0LWtleS0wMDA=";
 pub struct MlflowServer {
     pub url: String,
     pub dir: PathBuf,
+    /// The watchdog shell; it outlives nothing it should not (see above).
+    _watchdog: std::sync::Mutex<std::process::Child>,
 }
 
 /// A port nothing listens on right now.
@@ -62,7 +64,7 @@ impl MlflowServer {
             log = dir.join("server.log").display(),
             parent = std::process::id(),
         );
-        Command::new("setsid")
+        let watchdog = Command::new("setsid")
             .args(["sh", "-c", &script])
             .env("MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY", ENCRYPTION_KEY)
             .env("MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS", "true")
@@ -85,7 +87,11 @@ impl MlflowServer {
             );
             std::thread::sleep(Duration::from_millis(500));
         }
-        MlflowServer { url, dir }
+        MlflowServer {
+            url,
+            dir,
+            _watchdog: std::sync::Mutex::new(watchdog),
+        }
     }
 
     /// Registers a version of the credit-risk demo model (`good` or

@@ -181,34 +181,37 @@ pub(crate) struct Config {
 }
 
 impl Config {
-    pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<Config, Box<ConfigError>> {
         let text = crate::files::read_text(path, 1 << 20, "gate files are at most 1 MiB").map_err(
-            |e| ConfigError {
-                message: format!("cannot read gate file {}: {e}", path.display()),
-                src: NamedSource::new(path.display().to_string(), String::new()),
-                span: None,
-                help: Some("pass it as `mltest serve --config gate.toml`".into()),
+            |e| {
+                Box::new(ConfigError {
+                    message: format!("cannot read gate file {}: {e}", path.display()),
+                    src: NamedSource::new(path.display().to_string(), String::new()),
+                    span: None,
+                    help: Some("pass it as `mltest serve --config gate.toml`".into()),
+                })
             },
         )?;
         Config::parse(path, text)
     }
 
-    fn parse(path: &Path, text: String) -> Result<Config, ConfigError> {
-        let error = |message: String,
-                     span: Option<std::ops::Range<usize>>,
-                     help: Option<String>| ConfigError {
-            message,
-            src: NamedSource::new(path.display().to_string(), text.clone()),
-            span: span.map(Into::into),
-            help,
-        };
+    fn parse(path: &Path, text: String) -> Result<Config, Box<ConfigError>> {
+        let error =
+            |message: String, span: Option<std::ops::Range<usize>>, help: Option<String>| {
+                Box::new(ConfigError {
+                    message,
+                    src: NamedSource::new(path.display().to_string(), text.clone()),
+                    span: span.map(Into::into),
+                    help,
+                })
+            };
         let file: File =
             toml::from_str(&text).map_err(|e| error(e.message().to_string(), e.span(), None))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let duration = |value: &Option<String>,
                         what: &str,
                         fallback: Duration|
-         -> Result<Duration, ConfigError> {
+         -> Result<Duration, Box<ConfigError>> {
             match value {
                 None => Ok(fallback),
                 Some(s) => humantime::parse_duration(s)
@@ -365,7 +368,7 @@ fn span_of(text: &str, value: &str) -> Option<std::ops::Range<usize>> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, ConfigError> {
+    fn parse(text: &str) -> Result<Config, Box<ConfigError>> {
         Config::parse(Path::new("/g/gate.toml"), text.to_string())
     }
 

@@ -72,7 +72,7 @@ pub(crate) struct CheckArgs {
 pub(crate) enum GateError {
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] Box<config::ConfigError>),
     #[error("{0}")]
     #[diagnostic(
         code(mltest::gate::secret),
@@ -82,14 +82,14 @@ pub(crate) enum GateError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Store(#[from] store::StoreError),
-    #[error("model `{model}`, step `{step}`: {source}")]
+    #[error("model `{model}`, step `{step}`: its suite cannot be used")]
     #[diagnostic(code(mltest::gate::suite))]
     Suite {
         model: String,
         step: String,
-        #[source]
-        #[diagnostic_source]
-        source: pipeline::PrepareError,
+        /// One element: the suite's own diagnostic, with its spans.
+        #[related]
+        problems: Vec<pipeline::PrepareError>,
     },
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -199,7 +199,7 @@ pub(crate) fn serve(args: &ServeArgs, cache_dir: Option<PathBuf>) -> Result<u8, 
                 pipeline::prepare(&step.suite, &host).map_err(|source| GateError::Suite {
                     model: model.name.clone(),
                     step: step.alias.clone(),
-                    source,
+                    problems: vec![source],
                 })?;
             suites.insert((model.name.clone(), step.alias.clone()), prepared);
         }

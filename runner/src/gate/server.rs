@@ -60,14 +60,14 @@ async fn receive(gate: &Arc<Gate>, headers: &HeaderMap, body: Body) -> Response 
         reply(status, json!({"error": r.reason(), "message": message}))
     };
     let declared = header("content-length").and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|l| l > MAX_BODY_BYTES) {
+    if declared.is_some_and(|l| l > DRAIN_BYTES) {
         return reject(
             Rejection::TooLarge,
             StatusCode::PAYLOAD_TOO_LARGE,
             "bodies are at most 1 MiB",
         );
     }
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+    let Some(bytes) = read_body(body).await else {
         return reject(
             Rejection::TooLarge,
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -161,12 +161,15 @@ async fn receive(gate: &Arc<Gate>, headers: &HeaderMap, body: Body) -> Response 
     }
 }
 
+/// Oversized bodies up to this are read (and dropped) before the 413; larger
+/// declared ones are refused at once.
+const DRAIN_BYTES: usize = 16 << 20;
+
 /// The body, or `None` when it is over the limit. An oversized body is read
 /// on (up to a bound, without keeping it) so the client sees the 413
 /// instead of a connection reset halfway through its upload.
 async fn read_body(body: Body) -> Option<axum::body::Bytes> {
     use http_body_util::BodyExt;
-    const DRAIN_BYTES: usize = 16 << 20;
     let mut body = body;
     let mut kept = Vec::new();
     let mut total = 0usize;
@@ -243,7 +246,12 @@ async fn jobs(State(gate): State<Arc<Gate>>, Query(filter): Query<JobFilter>) ->
 
 async fn job(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Response {
     match blocking(&gate, move |g| g.store.job(id)).await {
-        Some(Ok(Some((job, report, junit, events)))) => {
+        Some(Ok(Some(super::store::JobDetail {
+            job,
+            report_json: report,
+            junit,
+            events,
+        }))) => {
             let report: Option<serde_json::Value> =
                 report.as_deref().and_then(|r| serde_json::from_str(r).ok());
             let events: Vec<_> = events
@@ -272,7 +280,9 @@ async fn job(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Response {
 
 async fn job_junit(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Response {
     match blocking(&gate, move |g| g.store.job(id)).await {
-        Some(Ok(Some((_, _, Some(junit), _)))) if !junit.is_empty() => {
+        Some(Ok(Some(super::store::JobDetail {
+            junit: Some(junit), ..
+        }))) if !junit.is_empty() => {
             ([(header::CONTENT_TYPE, "application/xml")], junit).into_response()
         }
         _ => reply(
@@ -284,7 +294,10 @@ async fn job_junit(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Respon
 
 async fn job_report(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Response {
     match blocking(&gate, move |g| g.store.job(id)).await {
-        Some(Ok(Some((_, Some(report), _, _)))) if !report.is_empty() => {
+        Some(Ok(Some(super::store::JobDetail {
+            report_json: Some(report),
+            ..
+        }))) if !report.is_empty() => {
             ([(header::CONTENT_TYPE, "application/json")], report).into_response()
         }
         _ => reply(

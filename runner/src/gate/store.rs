@@ -127,6 +127,15 @@ impl Phase {
     }
 }
 
+/// A job with its run's reports and the steps it recorded.
+pub(crate) struct JobDetail {
+    pub(crate) job: Job,
+    pub(crate) report_json: Option<String>,
+    pub(crate) junit: Option<String>,
+    /// (unix milliseconds, what happened)
+    pub(crate) events: Vec<(i64, String)>,
+}
+
 /// A job as stored.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Job {
@@ -422,10 +431,7 @@ impl Store {
         )?)
     }
 
-    pub(crate) fn job(
-        &self,
-        id: i64,
-    ) -> Result<Option<(Job, Option<String>, Option<String>, Vec<(i64, String)>)>> {
+    pub(crate) fn job(&self, id: i64) -> Result<Option<JobDetail>> {
         let conn = self.lock();
         let found = conn
             .query_row(
@@ -448,7 +454,12 @@ impl Store {
         let events = stmt
             .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Some((job, report, junit, events)))
+        Ok(Some(JobDetail {
+            job,
+            report_json: report,
+            junit,
+            events,
+        }))
     }
 
     pub(crate) fn jobs(&self, filter: &JobFilter) -> Result<Vec<Job>> {

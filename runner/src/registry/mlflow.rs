@@ -327,11 +327,10 @@ impl Mlflow {
     /// The version an alias points at; `None` when the alias is not set
     /// (MLflow answers 400 for that, not 404).
     pub(crate) fn alias(&self, name: &str, alias: &str) -> Result<Option<ModelVersion>> {
-        Ok(self
-            .aliases(name)?
+        self.aliases(name)?
             .get(alias)
             .map(|v| self.model_version(name, v))
-            .transpose()?)
+            .transpose()
     }
 
     /// Every alias of a registered model, `alias -> version`.

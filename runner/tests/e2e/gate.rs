@@ -1028,3 +1028,120 @@ fn retraining_trigger_reaches_a_receiver_with_a_valid_signature() {
     }
     assert!(String::from_utf8_lossy(&run.stderr).contains("answered 200"));
 }
+
+#[test]
+fn an_unreachable_registry_is_named_retried_then_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dead, port) = (free_port(), free_port());
+    std::fs::write(
+        dir.path().join("gate.toml"),
+        format!(
+            "[mlflow]\nurl = \"http://127.0.0.1:{dead}\"\n[server]\nlisten = \"127.0.0.1:{port}\"\n[webhook]\nsecret_env = \"MLTEST_WEBHOOK_SECRET\"\n\
+             [jobs]\nmax_attempts = 2\nretry_backoff = \"1s\"\nreconcile_every = \"1h\"\n[models.m]\nsuite = \"{}\"\n",
+            suite()
+        ),
+    )
+    .unwrap();
+    let serve = |extra: &[&str]| {
+        let mut c = Command::new(BINARY);
+        c.args(["serve", "--config"])
+            .arg(dir.path().join("gate.toml"))
+            .args(extra);
+        c.env("MLTEST_WEBHOOK_SECRET", SECRET)
+            .env("MLTEST_CACHE_DIR", root().join("target/test-gate-cache"));
+        c
+    };
+    // The self-check names the problem and fails.
+    let check = serve(&["--check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("MLflow cannot be reached"),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // No secret: refused before anything starts.
+    let unset = serve(&[])
+        .env_remove("MLTEST_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unset.stderr).contains("MLTEST_WEBHOOK_SECRET"));
+
+    // Served anyway, a delivery is accepted; its job retries, then errors.
+    let log = std::fs::File::create(dir.path().join("gate.log")).unwrap();
+    let child = serve(&[])
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut gate = Gate {
+        dir,
+        port,
+        child: Some(child),
+        webhook: None,
+    };
+    wait_for("the gate", Duration::from_secs(60), || {
+        (http("GET", &format!("http://127.0.0.1:{port}/healthz"), &[], b"").0 == 200).then_some(())
+    });
+    assert_eq!(
+        http("GET", &format!("http://127.0.0.1:{port}/readyz"), &[], b"").0,
+        503
+    );
+    let body = br#"{"entity": "model_version", "action": "created", "data": {"name": "m", "version": "1"}}"#;
+    let (status, answer) = gate.deliver("d-1", now(), body, Some(SECRET));
+    assert_eq!(
+        (status, answer["status"].as_str()),
+        (200, Some("queued")),
+        "{answer}"
+    );
+    let job = wait_for("the job in error", Duration::from_secs(90), || {
+        gate.jobs("m").into_iter().find(|j| j["state"] == "error")
+    });
+    assert_eq!(job["attempts"], 2, "{job}");
+    assert!(
+        job["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot reach the registry"),
+        "{job}"
+    );
+    gate.terminate();
+}
+
+#[test]
+fn registry_sources_are_validated_with_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[artifacts]\nm = { mlflow = \"modle\" }\nh = { mlflow = \"run-artifact\", path = \"../../etc/passwd\" }\n\
+         r = { mlflow = \"run-artifact\" }\nc = { mlflow = \"metrics\", of = \"rival\" }\n\
+         [[check]]\nid = \"x\"\nplugin = \"metrics\"\nparams = { candidate = \"c\", thresholds = { auc = { min = 0.5 } } }\n\
+         [[trigger]]\non = \"x\"\nurl = \"ftp://x\"\nsecret_env = \"S\"\n",
+    )
+    .unwrap();
+    let out = mltest(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for wanted in [
+        "unknown registry source `modle`",
+        "did you mean `model`",
+        "is not a relative path inside",
+        "a run artifact needs a `path`",
+        "`of` must be \"candidate\" or \"champion\"",
+        "is not an http or https URL",
+        "bad.toml:2:",
+    ] {
+        assert!(stderr.contains(wanted), "{wanted}:\n{stderr}");
+    }
+    // A registry suite without a registry is a usage error, not a crash.
+    let out = mltest(&["run", &suite()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --registry URL and --model"));
+    let out = mltest(&["validate", &suite()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "static checks pass without a registry"
+    );
+}
