@@ -122,3 +122,14 @@ pub fn reports(texts: &[String], numbers: &[f64]) {
         },
     );
 }
+
+/// A webhook delivery: the first three lines are the delivery id, timestamp
+/// and signature headers, the rest the body. Verification and event
+/// parsing must never panic. Returns how many jobs it would queue.
+pub fn webhook(bytes: &[u8]) -> usize {
+    let mut parts = bytes.splitn(4, |b| *b == b'\n');
+    let mut header = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+    let (id, timestamp, signature) = (header(), header(), header());
+    let body = parts.next().unwrap_or_default();
+    crate::gate::plan_untrusted([&id, &timestamp, &signature], body)
+}

@@ -168,6 +168,51 @@ impl Gate {
     }
 }
 
+/// What the receiver does with an untrusted delivery, short of storing it:
+/// the signature check on `headers` (id, timestamp, signature), then the
+/// event's jobs, with the body also signed correctly so the parsing runs
+/// whatever the bytes (the fuzz target's entry). Returns how many jobs.
+pub(crate) fn plan_untrusted(headers: [&str; 3], body: &[u8]) -> usize {
+    static CONFIG: std::sync::OnceLock<Option<Config>> = std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| {
+        let dir = std::env::temp_dir().join("mltest-fuzz-gate");
+        std::fs::create_dir_all(&dir).ok()?;
+        let path = dir.join("gate.toml");
+        std::fs::write(
+            &path,
+            "[mlflow]\nurl = \"http://127.0.0.1:9\"\n[webhook]\nsecret_env = \"S\"\n\
+             [models.m]\nsuite = \"s.toml\"\non_alias = [\"challenger\"]\n\
+             [[models.c.promote]]\nalias = \"staging\"\nsuite = \"a.toml\"\n\
+             [[models.c.promote]]\nalias = \"production\"\nsuite = \"b.toml\"\nrequires = \"staging\"\n",
+        )
+        .ok()?;
+        Config::load(&path).ok()
+    });
+    let Some(config) = config else { return 0 };
+    let secrets = ["s".to_string()];
+    let [id, timestamp, signature] = headers;
+    let signed = hooks::Headers {
+        delivery_id: Some(id),
+        timestamp: Some(timestamp),
+        signature: Some(signature),
+    };
+    let _ = hooks::verify(&secrets, &signed, body, store::now());
+    let good = crate::signing::sign("s", id, timestamp, body);
+    let signed = hooks::Headers {
+        delivery_id: Some(id),
+        timestamp: Some(timestamp),
+        signature: Some(&good),
+    };
+    let id = hooks::verify(
+        &secrets,
+        &signed,
+        body,
+        timestamp.trim().parse().unwrap_or(0),
+    )
+    .unwrap_or_default();
+    hooks::plan(config, body, &id, |_, _, v| v.len() % 2 == 0).map_or(0, |p| p.jobs.len())
+}
+
 /// The events the gate's webhook subscribes to.
 const EVENTS: &[(&str, &str)] = &[
     ("MODEL_VERSION", "CREATED"),
@@ -447,4 +492,29 @@ fn check(args: &CheckArgs) -> Result<u8, GateError> {
     }
     println!("approved: {who} passed the gate for `{alias}`");
     Ok(mltest_report::exit_code::PASSED)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The fuzz target's seeds give the jobs they describe, and garbage
+    /// gives none (and no panic).
+    #[test]
+    fn untrusted_deliveries_plan_what_they_say() {
+        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/webhook");
+        let mut planned = Vec::new();
+        for i in 0..6 {
+            let bytes = std::fs::read(seeds.join(format!("seed-{i}"))).unwrap();
+            planned.push(crate::fuzz::webhook(&bytes));
+        }
+        assert_eq!(planned, [1, 1, 1, 1, 1, 0]);
+        for garbage in [
+            &b""[..],
+            b"\n\n\n",
+            b"x\ny\nz\n{\"data\": []}",
+            b"\xff\xfe\n\n\n\xff",
+            b"a\n99999999999999999999999\nv1,\n{}",
+        ] {
+            assert_eq!(crate::fuzz::webhook(garbage), 0);
+        }
+    }
 }
