@@ -29,8 +29,15 @@ pub(crate) struct Subject<'a> {
     pub(crate) version: &'a str,
 }
 
-/// Sends every trigger that a failed check of `result` matches.
-pub(crate) fn fire(suite: &Suite, result: &RunResult, model: Option<Subject<'_>>) -> Vec<Fired> {
+/// Sends every trigger that a failed check of `result` matches. Delivery
+/// ids are `{key}-{n}`: the gate passes its job, so a resent trigger keeps
+/// its id and a receiver can drop the duplicate.
+pub(crate) fn fire(
+    suite: &Suite,
+    result: &RunResult,
+    model: Option<Subject<'_>>,
+    key: &str,
+) -> Vec<Fired> {
     let mut fired = Vec::new();
     for trigger in &suite.triggers {
         for check in result
@@ -62,7 +69,8 @@ pub(crate) fn fire(suite: &Suite, result: &RunResult, model: Option<Subject<'_>>
             });
             let result = match std::env::var(&trigger.secret_env) {
                 Ok(secret) if !secret.is_empty() => {
-                    post(&trigger.url, &secret, &body, trigger.timeout)
+                    let id = format!("{key}-{}", fired.len());
+                    post(&trigger.url, &secret, &body, trigger.timeout, &id)
                 }
                 _ => Err(format!(
                     "not sent: ${} (the signing secret) is not set",
@@ -85,14 +93,14 @@ fn post(
     secret: &str,
     body: &serde_json::Value,
     timeout: Duration,
+    id: &str,
 ) -> Result<u16, String> {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let id = uuid::Uuid::new_v4().to_string();
     let timestamp = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         .to_string();
-    let signature = crate::signing::sign(secret, &id, &timestamp, &bytes);
+    let signature = crate::signing::sign(secret, id, &timestamp, &bytes);
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
@@ -109,7 +117,7 @@ fn post(
         match agent
             .post(url)
             .header("Content-Type", "application/json")
-            .header("X-Mltest-Delivery-Id", &id)
+            .header("X-Mltest-Delivery-Id", id)
             .header("X-Mltest-Timestamp", &timestamp)
             .header("X-Mltest-Signature", &signature)
             .send(&bytes[..])

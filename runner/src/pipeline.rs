@@ -1,5 +1,5 @@
 //! The one path every entry point drives: suite → registry → catalog → host
-//! → run, then triggers. `mltest run`, `mltest validate` and the gate all go
+//! → run (then triggers, see `notify`). `mltest run`, `mltest validate` and the gate all go
 //! through here; they differ only in where the verdict goes afterwards.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::host::{Host, HostError, Plugin};
-use crate::notify::{self, Fired, Subject};
 use crate::registry::{self, FetchError, Fetched, Mlflow, Versions};
 use crate::run::{self, RunResult, Selection};
 use crate::suite::{self, ErrorKind, LoadError, Suite, SuiteError, SuiteErrors};
@@ -74,11 +73,11 @@ pub(crate) struct RegistryRun<'a> {
 pub(crate) struct Executed {
     pub(crate) result: RunResult,
     pub(crate) fetched: Vec<Fetched>,
-    pub(crate) triggers: Vec<Fired>,
 }
 
 /// Runs a prepared suite: fetches its registry artifacts (if any), runs the
-/// selected checks, and fires the triggers that failed checks match.
+/// selected checks. Triggers ([`crate::notify::fire`]) follow the verdict:
+/// the CLI fires them at once, the gate once per job, after its tags.
 pub(crate) fn execute(
     prepared: &Prepared,
     host: &Host,
@@ -91,14 +90,5 @@ pub(crate) fn execute(
     };
     let catalog = Arc::new(Catalog::new(&suite.artifacts, &suite.commands, suite.sizes));
     let result = run::run(&suite, catalog, host, &prepared.plugins, selection);
-    let subject = registry.as_ref().map(|r| Subject {
-        name: &r.versions.candidate.name,
-        version: &r.versions.candidate.version,
-    });
-    let triggers = notify::fire(&suite, &result, subject);
-    Ok(Executed {
-        result,
-        fetched,
-        triggers,
-    })
+    Ok(Executed { result, fetched })
 }

@@ -291,7 +291,12 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     )
     .map_err(CommandError::internal)?;
     let result = executed.result;
-    for fired in &executed.triggers {
+    let subject = registry.as_ref().map(|(_, v)| crate::notify::Subject {
+        name: &v.candidate.name,
+        version: &v.candidate.version,
+    });
+    let key = uuid::Uuid::new_v4().to_string();
+    for fired in &crate::notify::fire(&prepared.suite, &result, subject, &key) {
         let _ = match &fired.result {
             Ok(status) => writeln!(
                 anstream::stderr(),

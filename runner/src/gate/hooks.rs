@@ -13,6 +13,8 @@ use super::store::{Kind, NewJob};
 pub(crate) const MAX_SKEW_SECS: i64 = 300;
 /// The largest body accepted; MLflow's payloads are a few hundred bytes.
 pub(crate) const MAX_BODY_BYTES: usize = 1 << 20;
+/// How long a delivery's body may take to arrive.
+pub(crate) const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why a delivery was refused, as counted in `/metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub(crate) enum Rejection {
     BadSignature,
     Replay,
     TooLarge,
+    /// The body did not arrive in time.
+    Slow,
     Malformed,
 }
 
@@ -31,6 +35,7 @@ impl Rejection {
             Rejection::BadSignature => "bad_signature",
             Rejection::Replay => "replay",
             Rejection::TooLarge => "too_large",
+            Rejection::Slow => "slow_body",
             Rejection::Malformed => "malformed",
         }
     }
@@ -62,7 +67,7 @@ pub(crate) fn verify(
         return Err(Rejection::BadSignature);
     }
     let sent: i64 = timestamp.trim().parse().map_err(|_| Rejection::Malformed)?;
-    if (now - sent).abs() > MAX_SKEW_SECS {
+    if now.abs_diff(sent) > MAX_SKEW_SECS as u64 {
         return Err(Rejection::Replay);
     }
     Ok(id.to_string())

@@ -318,10 +318,21 @@ pub(crate) fn serve(args: &ServeArgs, cache_dir: Option<PathBuf>) -> Result<u8, 
     );
 
     let app = server::router(gate.clone());
+    // On SIGTERM, requests in flight get a few seconds to finish; a client
+    // that holds its connection open does not hold the gate up.
     let served = runtime.block_on(async {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        tokio::select! {
+            served = std::future::IntoFuture::into_future(server) => served,
+            _ = async {
+                let _ = stopped.wait_for(|s| *s).await;
+                tokio::time::sleep(Duration::from_secs(10)).await;
+            } => Ok(()),
+        }
     });
     info!("stopping: no new jobs are started; queued jobs stay queued");
     gate.stopping.store(true, Ordering::SeqCst);

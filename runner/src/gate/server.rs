@@ -67,12 +67,22 @@ async fn receive(gate: &Arc<Gate>, headers: &HeaderMap, body: Body) -> Response 
             "bodies are at most 1 MiB",
         );
     }
-    let Some(bytes) = read_body(body).await else {
-        return reject(
-            Rejection::TooLarge,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "bodies are at most 1 MiB",
-        );
+    let bytes = match tokio::time::timeout(hooks::BODY_TIMEOUT, read_body(body)).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            return reject(
+                Rejection::TooLarge,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "bodies are at most 1 MiB",
+            );
+        }
+        Err(_) => {
+            return reject(
+                Rejection::Slow,
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive within 10 s",
+            );
+        }
     };
     let signed = Headers {
         delivery_id: delivery_id.as_deref(),

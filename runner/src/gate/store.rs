@@ -422,13 +422,22 @@ impl Store {
             .is_some())
     }
 
-    /// How many evaluations of this version and step were ever queued.
-    pub(crate) fn evaluations_of(&self, model: &str, version: &str, step: &str) -> Result<i64> {
+    /// How many jobs of this kind, version and step were ever queued.
+    pub(crate) fn count(&self, kind: Kind, model: &str, version: &str, step: &str) -> Result<i64> {
         Ok(self.lock().query_row(
-            "SELECT COUNT(*) FROM jobs WHERE kind = 'evaluate' AND model = ?1 AND version = ?2 AND step = ?3",
-            params![model, version, step],
+            "SELECT COUNT(*) FROM jobs WHERE kind = ?1 AND model = ?2 AND version = ?3 AND step = ?4",
+            params![kind.name(), model, version, step],
             |r| r.get(0),
         )?)
+    }
+
+    /// A later evaluation that did not pass withdraws the approval.
+    pub(crate) fn revoke(&self, model: &str, step: &str, version: &str) -> Result<()> {
+        self.lock().execute(
+            "DELETE FROM approvals WHERE model = ?1 AND step = ?2 AND version = ?3",
+            params![model, step, version],
+        )?;
+        Ok(())
     }
 
     pub(crate) fn job(&self, id: i64) -> Result<Option<JobDetail>> {
@@ -477,7 +486,7 @@ impl Store {
                 filter.version,
                 filter.verdict,
                 filter.step,
-                filter.limit.unwrap_or(100).min(1000)
+                filter.limit.unwrap_or(100).clamp(1, 1000)
             ],
             job,
         )?;

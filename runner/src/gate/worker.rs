@@ -156,6 +156,10 @@ fn evaluate(gate: &Gate, job: &Job) -> Result<()> {
     let mut verdict = job.verdict.clone().unwrap_or_default();
     let mut summary = job.summary.clone().unwrap_or_default();
     let mut rounds = 0;
+    // Set when the champion kept moving: the verdict is written, but it
+    // answers an old question, so it promotes nothing.
+    let mut stale = false;
+    let mut report = None;
     loop {
         if phase == Phase::New {
             rounds += 1;
@@ -166,6 +170,7 @@ fn evaluate(gate: &Gate, job: &Job) -> Result<()> {
             verdict = e.verdict.clone();
             summary = e.summary.clone();
             gate.store.save_evaluation(job.id, &e)?;
+            report = Some(e.report_json.clone());
             gate.store.event(
                 job.id,
                 &format!(
@@ -175,7 +180,7 @@ fn evaluate(gate: &Gate, job: &Job) -> Result<()> {
             )?;
             phase = Phase::Evaluated;
         }
-        if phase >= Phase::Tagged || rounds >= MAX_ROUNDS {
+        if phase >= Phase::Tagged {
             break;
         }
         // Just before writing: the champion this verdict compared with must
@@ -187,6 +192,11 @@ fn evaluate(gate: &Gate, job: &Job) -> Result<()> {
                 champion.as_deref().unwrap_or("none"),
                 now.as_deref().unwrap_or("none")
             );
+            if rounds >= MAX_ROUNDS {
+                stale = true;
+                gate.store.event(job.id, &format!("{moved} (not again: {MAX_ROUNDS} rounds); the verdict is written and promotes nothing"))?;
+                break;
+            }
             info!("{moved}");
             gate.store.event(job.id, &moved)?;
             gate.store.reset_phase(job.id)?;
@@ -211,12 +221,52 @@ fn evaluate(gate: &Gate, job: &Job) -> Result<()> {
         gate.store.set_phase(job.id, Phase::Tagged)?;
         phase = Phase::Tagged;
     }
-    let passed = verdict == "passed";
-    if passed {
+    let passed = verdict == "passed" && !stale;
+    // The approval is recorded before the alias moves, so the guard never
+    // mistakes the gate's own promotion for a violation; a later run that
+    // does not pass withdraws it.
+    let approver = if passed {
         gate.store
             .approve(&model.name, &step.alias, &version, job.id)?;
-    }
+        gate.store
+            .approval(&model.name, &step.alias, &version)?
+            .unwrap_or(job.id)
+    } else {
+        gate.store.revoke(&model.name, &step.alias, &version)?;
+        job.id
+    };
     if phase < Phase::Promoted {
+        // Triggers fire once per job: after the tags, before the phase that
+        // ends the job, under an id a receiver can deduplicate by.
+        let suite = &gate.prepared(model, step).suite;
+        if verdict == "failed" && !suite.triggers.is_empty() {
+            let text = match report.take() {
+                Some(r) => Some(r),
+                None => gate.store.job(job.id)?.and_then(|d| d.report_json),
+            };
+            if let Some(result) = text.as_deref().and_then(|t| RunResult::from_json(t).ok()) {
+                let subject = crate::notify::Subject {
+                    name: &model.name,
+                    version: &version,
+                };
+                for fired in crate::notify::fire(
+                    suite,
+                    &result,
+                    Some(subject),
+                    &format!("mltest-job-{}", job.id),
+                ) {
+                    let what = match &fired.result {
+                        Ok(status) => format!(
+                            "trigger for `{}` delivered to {} ({status})",
+                            fired.check, fired.url
+                        ),
+                        Err(e) => format!("trigger for `{}` to {}: {e}", fired.check, fired.url),
+                    };
+                    info!("{what}");
+                    gate.store.event(job.id, &what)?;
+                }
+            }
+        }
         if passed {
             promote(gate, job, model, step, &version)?;
         }
@@ -235,8 +285,8 @@ fn evaluate(gate: &Gate, job: &Job) -> Result<()> {
                 step: s.alias.clone(),
                 reason: format!("passed {}", step.alias),
                 key: format!(
-                    "eval:{}:{version}:{}:after:{}:{}",
-                    model.name, s.alias, step.alias, job.id
+                    "eval:{}:{version}:{}:after:{}:{approver}",
+                    model.name, s.alias, step.alias
                 ),
             })
             .collect();
@@ -307,16 +357,6 @@ fn run_suite(
             executed.fetched.len()
         ),
     )?;
-    for fired in &executed.triggers {
-        match &fired.result {
-            Ok(status) => {
-                info!(check = %fired.check, url = %fired.url, status, "trigger delivered")
-            }
-            Err(e) => {
-                warn!(check = %fired.check, url = %fired.url, error = %e, "trigger not delivered")
-            }
-        }
-    }
     Ok(Evaluation {
         verdict: verdict_of(&executed.result).into(),
         summary: summarise(&executed.result),
@@ -480,74 +520,13 @@ fn guard(gate: &Gate, job: &Job) -> Result<()> {
 }
 
 /// Finds what webhooks missed: versions without a verdict, verdicts stuck
-/// in `running` with no live job, and protected aliases on unapproved versions.
+/// in `running` with no live job, and protected aliases on unapproved
+/// versions. One model's failure (say, a permission) does not stop the rest.
 pub(crate) fn reconcile(gate: &Gate) -> std::result::Result<usize, JobError> {
     let mut jobs = Vec::new();
     for model in gate.config.models.values() {
-        // A model that is not registered yet has nothing to reconcile.
-        let versions = match gate.client.versions(&model.name) {
-            Err(RegistryError::NotFound { .. }) => continue,
-            other => other?,
-        };
-        for v in versions.iter().take(1000) {
-            for step in &model.steps {
-                let verdict = v.tags.get(&step.tag("verdict")).map(String::as_str);
-                let eligible = match &step.requires {
-                    None => model.on_created,
-                    Some(r) => gate.store.approval(&model.name, r, &v.version)?.is_some(),
-                };
-                let stuck = verdict == Some("running");
-                if !(eligible && (verdict.is_none() || stuck))
-                    || gate.store.live(&model.name, &v.version, &step.alias)?
-                {
-                    continue;
-                }
-                let n = gate
-                    .store
-                    .evaluations_of(&model.name, &v.version, &step.alias)?;
-                let key = if n == 0 && step.requires.is_none() {
-                    super::hooks::created_key(model, &v.version)
-                } else {
-                    format!(
-                        "eval:{}:{}:{}:reconcile:{n}",
-                        model.name, v.version, step.alias
-                    )
-                };
-                jobs.push(NewJob {
-                    kind: Kind::Evaluate,
-                    model: model.name.clone(),
-                    version: Some(v.version.clone()),
-                    step: step.alias.clone(),
-                    reason: if stuck {
-                        "reconcile: stuck running".into()
-                    } else {
-                        "reconcile: no verdict".into()
-                    },
-                    key,
-                });
-            }
-        }
-        let aliases = match gate.client.aliases(&model.name) {
-            Err(RegistryError::NotFound { .. }) => continue,
-            other => other?,
-        };
-        for step in &model.steps {
-            if let Some(version) = aliases.get(&step.alias)
-                && gate
-                    .store
-                    .approval(&model.name, &step.alias, version)?
-                    .is_none()
-                && !gate.store.live(&model.name, version, &step.alias)?
-            {
-                jobs.push(NewJob {
-                    kind: Kind::Guard,
-                    model: model.name.clone(),
-                    version: Some(version.clone()),
-                    step: step.alias.clone(),
-                    reason: "reconcile: alias on an unapproved version".into(),
-                    key: format!("guard:{}:{}:v{version}:reconcile", model.name, step.alias),
-                });
-            }
+        if let Err(e) = reconcile_model(gate, model, &mut jobs) {
+            warn!(model = %model.name, error = ?e, "cannot reconcile this model this round");
         }
     }
     let queued = gate.store.enqueue(&jobs)?.len();
@@ -555,4 +534,95 @@ pub(crate) fn reconcile(gate: &Gate) -> std::result::Result<usize, JobError> {
         gate.wake();
     }
     Ok(queued)
+}
+
+fn reconcile_model(gate: &Gate, model: &Model, jobs: &mut Vec<NewJob>) -> Result<()> {
+    // A model that is not registered yet has nothing to reconcile.
+    let versions = match gate.client.versions(&model.name) {
+        Err(RegistryError::NotFound { .. }) => return Ok(()),
+        other => other?,
+    };
+    for v in versions.iter().take(1000) {
+        for step in &model.steps {
+            let verdict = v.tags.get(&step.tag("verdict")).map(String::as_str);
+            // A chain step is due once its required step approved the version.
+            let approver = match &step.requires {
+                None => None,
+                Some(r) => match gate.store.approval(&model.name, r, &v.version)? {
+                    Some(job) => Some((r, job)),
+                    None => continue,
+                },
+            };
+            if approver.is_none() && !model.on_created {
+                continue;
+            }
+            let stuck = verdict == Some("running");
+            if !(verdict.is_none() || stuck)
+                || gate.store.live(&model.name, &v.version, &step.alias)?
+            {
+                continue;
+            }
+            let n = gate
+                .store
+                .count(Kind::Evaluate, &model.name, &v.version, &step.alias)?;
+            // The first evaluation has the key the webhook (or the chain)
+            // would have used, so the two never both run.
+            let key = match (n, approver) {
+                (0, Some((required, job))) => format!(
+                    "eval:{}:{}:{}:after:{required}:{job}",
+                    model.name, v.version, step.alias
+                ),
+                (0, None) if step.alias == model.steps[0].alias => {
+                    super::hooks::created_key(model, &v.version)
+                }
+                _ => format!(
+                    "eval:{}:{}:{}:reconcile:{n}",
+                    model.name, v.version, step.alias
+                ),
+            };
+            jobs.push(NewJob {
+                kind: Kind::Evaluate,
+                model: model.name.clone(),
+                version: Some(v.version.clone()),
+                step: step.alias.clone(),
+                reason: if stuck {
+                    "reconcile: stuck running".into()
+                } else {
+                    "reconcile: no verdict".into()
+                },
+                key,
+            });
+        }
+    }
+    let aliases = match gate.client.aliases(&model.name) {
+        Err(RegistryError::NotFound { .. }) => return Ok(()),
+        other => other?,
+    };
+    for step in &model.steps {
+        if let Some(version) = aliases.get(&step.alias)
+            && gate
+                .store
+                .approval(&model.name, &step.alias, version)?
+                .is_none()
+            && !gate.store.live(&model.name, version, &step.alias)?
+        {
+            // Counted, so a version that is moved back onto the alias later
+            // is guarded again.
+            let n = gate
+                .store
+                .count(Kind::Guard, &model.name, version, &step.alias)?;
+            jobs.push(NewJob {
+                kind: Kind::Guard,
+                model: model.name.clone(),
+                version: Some(version.clone()),
+                step: step.alias.clone(),
+                reason: "reconcile: alias on an unapproved version".into(),
+                key: format!(
+                    "guard:{}:{}:v{version}:reconcile:{n}",
+                    model.name, step.alias
+                ),
+            });
+        }
+    }
+    Ok(())
 }

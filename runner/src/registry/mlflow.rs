@@ -141,6 +141,9 @@ pub(crate) struct Webhook {
 pub(crate) struct Mlflow {
     base: String,
     agent: ureq::Agent,
+    /// For file downloads: no total deadline (a 2 GiB table takes what it
+    /// takes), but a stalled read still ends.
+    downloader: ureq::Agent,
     auth: Option<String>,
 }
 
@@ -166,6 +169,14 @@ impl Mlflow {
             .max_redirects(0)
             .build()
             .into();
+        let downloader: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_recv_response(Some(timeout))
+            .timeout_per_read(Some(timeout))
+            .max_redirects(0)
+            .build()
+            .into();
         let auth = match (
             std::env::var("MLFLOW_TRACKING_TOKEN")
                 .ok()
@@ -183,6 +194,7 @@ impl Mlflow {
         Mlflow {
             base: base.trim_end_matches('/').to_string(),
             agent,
+            downloader,
             auth,
         }
     }
@@ -190,6 +202,17 @@ impl Mlflow {
     /// Sends a request, retrying transient failures with a short backoff.
     fn send(
         &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
+        self.send_with(&self.agent, method, path, query, body)
+    }
+
+    fn send_with(
+        &self,
+        agent: &ureq::Agent,
         method: &str,
         path: &str,
         query: &[(&str, &str)],
@@ -203,7 +226,7 @@ impl Mlflow {
             }
             let result = match method {
                 "GET" => {
-                    let mut r = self.agent.get(&url).query_pairs(query.iter().copied());
+                    let mut r = agent.get(&url).query_pairs(query.iter().copied());
                     if let Some(a) = &self.auth {
                         r = r.header("Authorization", a);
                     }
@@ -211,9 +234,9 @@ impl Mlflow {
                 }
                 _ => {
                     let mut r = match method {
-                        "PATCH" => self.agent.patch(&url),
-                        "DELETE" => self.agent.delete(&url).force_send_body(),
-                        _ => self.agent.post(&url),
+                        "PATCH" => agent.patch(&url),
+                        "DELETE" => agent.delete(&url).force_send_body(),
+                        _ => agent.post(&url),
                     };
                     if let Some(a) = &self.auth {
                         r = r.header("Authorization", a);
@@ -441,10 +464,10 @@ impl Mlflow {
                     ),
                 )?
             } else {
-                let (run, root) = runs_uri(&version.source).ok_or_else(|| RegistryError::File {
-                    what: format!("model version {}/{}", version.name, version.version),
-                    message: format!("cannot list files of source `{}`", version.source),
-                })?;
+                let (run, root) = match runs_uri(&version.source) {
+                    Some(found) => found,
+                    None => self.run_relative(version)?,
+                };
                 let path = if folder.is_empty() {
                     root.clone()
                 } else {
@@ -484,6 +507,24 @@ impl Mlflow {
             }
         }
         Ok(out)
+    }
+
+    /// A source stored as the run's artifact location (`mlflow-artifacts:/…/
+    /// artifacts/model`, how classic and MLflow 2 registrations look): the
+    /// run, and the model's folder inside its artifacts.
+    fn run_relative(&self, version: &ModelVersion) -> Result<(String, String)> {
+        let unlistable = || RegistryError::File {
+            what: format!("model version {}/{}", version.name, version.version),
+            message: format!("cannot list files of source `{}`", version.source),
+        };
+        let run = version.run_id.clone().ok_or_else(unlistable)?;
+        let info = self.run(&run)?;
+        let root = info
+            .pointer("/run/info/artifact_uri")
+            .and_then(Value::as_str)
+            .and_then(|uri| version.source.strip_prefix(uri.trim_end_matches('/')))
+            .ok_or_else(unlistable)?;
+        Ok((run, root.trim_matches('/').to_string()))
     }
 
     /// The listed size of one run artifact, if the registry lists it.
@@ -558,7 +599,7 @@ impl Mlflow {
         limit: u64,
         what: &str,
     ) -> Result<(u64, String)> {
-        let mut response = self.send("GET", path, query, None)?;
+        let mut response = self.send_with(&self.downloader, "GET", path, query, None)?;
         match response.status().as_u16() {
             200 => {}
             404 => {

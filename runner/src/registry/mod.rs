@@ -204,6 +204,9 @@ pub(crate) fn materialise(
             RegistryKind::Model => {
                 let files = client.model_files(version, MAX_MODEL_FILES).map_err(fail)?;
                 let mut has_mlmodel = false;
+                // The files of one model together, too: many files each under
+                // the limit must not fill the disk either.
+                let mut budget = suite.sizes.max_table_bytes;
                 for file in files.iter().filter(|f| !f.is_dir) {
                     if !confined(&file.path) {
                         return Err(fail(RegistryError::File {
@@ -219,13 +222,9 @@ pub(crate) fn materialise(
                         std::fs::create_dir_all(parent).map_err(|e| fail(file_error(parent, e)))?;
                     }
                     let (bytes, sha256) = client
-                        .download_model_file(
-                            version,
-                            &file.path,
-                            &dest,
-                            suite.sizes.max_table_bytes,
-                        )
+                        .download_model_file(version, &file.path, &dest, budget)
                         .map_err(fail)?;
+                    budget -= bytes.min(budget);
                     let pin = (file.path == "MLmodel")
                         .then_some(source.sha256.as_deref())
                         .flatten();

@@ -78,6 +78,7 @@ impl Gate {
             .arg(self.path("gate.toml"))
             .args(extra)
             .env("MLTEST_WEBHOOK_SECRET", SECRET)
+            .env("RETRAIN_SECRET", "retrain-secret")
             .env("MLTEST_CACHE_DIR", root().join("target/test-gate-cache"))
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
@@ -385,9 +386,14 @@ fn mltest(args: &[&str]) -> std::process::Output {
 fn passing_version_is_promoted_and_regressed_one_is_not() {
     let server = MlflowServer::shared();
     let model = "gate-promote";
+    // The gate's suite also asks for retraining when drift fails.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let receiver_port = listener.local_addr().unwrap().port();
+    let receiver = receive_one(listener);
+    let dir = tempfile::tempdir().unwrap();
+    let gate_suite = with_trigger(dir.path(), receiver_port);
     let gate = Gate::start(&format!(
-        "[models.{model}]\nsuite = \"{}\"\nalias = \"champion\"\n",
-        suite()
+        "[models.{model}]\nsuite = \"{gate_suite}\"\nalias = \"champion\"\n"
     ));
 
     // MLflow's own signed test delivery is acknowledged (and ignored).
@@ -425,6 +431,17 @@ fn passing_version_is_promoted_and_regressed_one_is_not() {
         tags(model, &bad)["mltest.champion"],
         good.as_str(),
         "compared with the champion"
+    );
+    // The gate fired the trigger once, for the failed version's drift,
+    // under a delivery id derived from the job.
+    let (head, body) = receiver.join().unwrap();
+    let payload: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(payload["model"], json!({"name": model, "version": bad}));
+    assert_eq!(payload["check"]["id"], "drift");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-mltest-delivery-id: mltest-job-"),
+        "{head}"
     );
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
@@ -962,6 +979,14 @@ fn receive_one(listener: TcpListener) -> std::thread::JoinHandle<(String, Vec<u8
     })
 }
 
+/// The registry suite with a drift trigger to a local receiver.
+fn with_trigger(dir: &Path, port: u16) -> String {
+    let path = dir.join("monitor.toml");
+    let text = std::fs::read_to_string(suite()).unwrap();
+    std::fs::write(&path, format!("{text}\n[[trigger]]\non = \"drift\"\nurl = \"http://127.0.0.1:{port}/retrain\"\nsecret_env = \"RETRAIN_SECRET\"\n")).unwrap();
+    path.display().to_string()
+}
+
 #[test]
 fn retraining_trigger_reaches_a_receiver_with_a_valid_signature() {
     let server = MlflowServer::shared();
@@ -971,9 +996,7 @@ fn retraining_trigger_reaches_a_receiver_with_a_valid_signature() {
     let port = listener.local_addr().unwrap().port();
     let receiver = receive_one(listener);
     let dir = tempfile::tempdir().unwrap();
-    let suite_path = dir.path().join("monitor.toml");
-    let text = std::fs::read_to_string(suite()).unwrap();
-    std::fs::write(&suite_path, format!("{text}\n[[trigger]]\non = \"drift\"\nurl = \"http://127.0.0.1:{port}/retrain\"\nsecret_env = \"RETRAIN_SECRET\"\n")).unwrap();
+    let suite_path = with_trigger(dir.path(), port);
     let run = Command::new(BINARY)
         .args(["run"])
         .arg(&suite_path)
