@@ -808,13 +808,28 @@ fn reconciliation_finds_versions_registered_while_the_gate_was_down() {
     let model = "gate-reconcile";
     let mut gate = Gate::start(&format!("[models.{model}]\nsuite = \"{}\"\n", suite()));
     gate.terminate();
+    // The delivery is lost for good: MLflow retries a refused connection
+    // for a few seconds, so without its webhook nothing can bring it.
+    let id = gate.webhook.take().unwrap();
+    http(
+        "DELETE",
+        &format!("{}/api/2.0/mlflow/webhooks/{id}", server.url),
+        &[],
+        b"",
+    );
     let v1 = server.register(model, "good");
     std::thread::sleep(Duration::from_secs(1));
     assert!(
         !tags(model, &v1).contains_key("mltest.verdict"),
         "nobody evaluated it yet"
     );
-    gate.spawn(&[]);
+    gate.spawn(&["--register-webhook"]);
+    gate.webhook = mlflow_get("webhooks", &[])["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["url"] == gate.hook_url())
+        .and_then(|w| w["webhook_id"].as_str().map(str::to_string));
     assert_eq!(
         verdict(model, &v1, "mltest.verdict"),
         "passed",
