@@ -273,21 +273,30 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         ))));
     }
     let registry = versions(&prepared.suite, &args.suite.registry)?;
-    let job_dir = tempfile::Builder::new()
-        .prefix("mltest-job-")
-        .tempdir()
-        .map_err(|e| {
-            CommandError::internal(UsageError(format!("cannot create a job folder: {e}")))
-        })?;
+    // A job folder only when there is something to download into it.
+    let job_dir = match &registry {
+        Some(_) => Some(
+            tempfile::Builder::new()
+                .prefix("mltest-job-")
+                .tempdir()
+                .map_err(|e| {
+                    CommandError::internal(UsageError(format!("cannot create a job folder: {e}")))
+                })?,
+        ),
+        None => None,
+    };
     let executed = pipeline::execute(
         &prepared,
         &host,
         &selection,
-        registry.as_ref().map(|(client, versions)| RegistryRun {
-            client,
-            versions,
-            job_dir: job_dir.path(),
-        }),
+        registry
+            .as_ref()
+            .zip(job_dir.as_ref())
+            .map(|((client, versions), dir)| RegistryRun {
+                client,
+                versions,
+                job_dir: dir.path(),
+            }),
     )
     .map_err(CommandError::internal)?;
     let result = executed.result;

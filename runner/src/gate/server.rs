@@ -205,6 +205,25 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || f(&gate)).await.ok()
 }
 
+/// A store query on a blocking thread; a store that cannot answer is 503,
+/// a task that died is 500.
+async fn stored<T: Send + 'static>(
+    gate: &Arc<Gate>,
+    f: impl FnOnce(&Gate) -> Result<T, super::store::StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    match blocking(gate, f).await {
+        Some(Ok(value)) => Ok(value),
+        Some(Err(e)) => Err(reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"error": e.to_string()}),
+        )),
+        None => Err(reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": "internal"}),
+        )),
+    }
+}
+
 async fn ready(State(gate): State<Arc<Gate>>) -> Response {
     let checks = blocking(&gate, |g| {
         (
@@ -241,27 +260,20 @@ async fn metrics(State(gate): State<Arc<Gate>>) -> Response {
 }
 
 async fn jobs(State(gate): State<Arc<Gate>>, Query(filter): Query<JobFilter>) -> Response {
-    match blocking(&gate, move |g| g.store.jobs(&filter)).await {
-        Some(Ok(jobs)) => reply(StatusCode::OK, json!({"jobs": jobs})),
-        Some(Err(e)) => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({"error": e.to_string()}),
-        ),
-        None => reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"error": "internal"}),
-        ),
+    match stored(&gate, move |g| g.store.jobs(&filter)).await {
+        Ok(jobs) => reply(StatusCode::OK, json!({"jobs": jobs})),
+        Err(failed) => failed,
     }
 }
 
 async fn job(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Response {
-    match blocking(&gate, move |g| g.store.job(id)).await {
-        Some(Ok(Some(super::store::JobDetail {
+    match stored(&gate, move |g| g.store.job(id)).await {
+        Ok(Some(super::store::JobDetail {
             job,
             report_json: report,
             junit,
             events,
-        }))) => {
+        })) => {
             let report: Option<serde_json::Value> =
                 report.as_deref().and_then(|r| serde_json::from_str(r).ok());
             let events: Vec<_> = events
@@ -273,18 +285,11 @@ async fn job(State(gate): State<Arc<Gate>>, Path(id): Path<i64>) -> Response {
                 json!({"job": job, "events": events, "report": report, "junit": junit}),
             )
         }
-        Some(Ok(None)) => reply(
+        Ok(None) => reply(
             StatusCode::NOT_FOUND,
             json!({"error": format!("no job {id}")}),
         ),
-        Some(Err(e)) => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({"error": e.to_string()}),
-        ),
-        None => reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"error": "internal"}),
-        ),
+        Err(failed) => failed,
     }
 }
 
@@ -328,22 +333,15 @@ struct ApprovalQuery {
 /// since anyone with EDIT on a model can also write its tags.
 async fn approval(State(gate): State<Arc<Gate>>, Query(q): Query<ApprovalQuery>) -> Response {
     let (model, version, alias) = (q.model.clone(), q.version.clone(), q.alias.clone());
-    match blocking(&gate, move |g| g.store.approval(&model, &alias, &version)).await {
-        Some(Ok(Some(job))) => reply(
+    match stored(&gate, move |g| g.store.approval(&model, &alias, &version)).await {
+        Ok(Some(job)) => reply(
             StatusCode::OK,
             json!({"approved": true, "job": job, "model": q.model, "version": q.version, "alias": q.alias}),
         ),
-        Some(Ok(None)) => reply(
+        Ok(None) => reply(
             StatusCode::NOT_FOUND,
             json!({"approved": false, "model": q.model, "version": q.version, "alias": q.alias}),
         ),
-        Some(Err(e)) => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            json!({"error": e.to_string()}),
-        ),
-        None => reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"error": "internal"}),
-        ),
+        Err(failed) => failed,
     }
 }
