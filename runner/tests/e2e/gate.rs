@@ -710,12 +710,20 @@ fn champion_moving_during_a_run_means_evaluating_again() {
         (alias(model, "champion").as_deref() == Some(v1.as_str())).then_some(())
     });
     request(&v2);
-    wait_for("v2 running", Duration::from_secs(60), || {
-        (tags(model, &v2)
-            .get("mltest.verdict")
-            .and_then(Value::as_str)
-            == Some("running"))
-        .then_some(())
+    // The `running` tag comes before the job reads the champion; wait until
+    // it has downloaded the champion's metrics, so the move below happens
+    // during the run, after the champion was read.
+    let jobs_dir = gate.path("state/jobs");
+    wait_for("v2 fetched the champion", Duration::from_secs(60), || {
+        std::fs::read_dir(&jobs_dir)
+            .ok()?
+            .flatten()
+            .find_map(|job| {
+                job.path()
+                    .join("champion/champion_metrics/metrics.json")
+                    .is_file()
+                    .then_some(())
+            })
     });
     // Someone makes v3 (never evaluated) the champion while v2 runs.
     set_alias(model, "champion", &v3);
