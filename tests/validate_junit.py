@@ -5,7 +5,7 @@ Checks the file against Jenkins' junit-10.xsd (xmlschema) and parses it with
 junitparser; prints the counts junitparser sees as JSON, so the Rust
 end-to-end tests can compare them with what mltest reported.
 
-Usage: validate_junit.py REPORT.xml
+Usage: validate_junit.py REPORT.xml [--strict]
 """
 import json
 import sys
@@ -15,7 +15,12 @@ import xmlschema
 from junitparser import Error, Failure, JUnitXml, Skipped
 
 report = sys.argv[1]
-xsd = Path(__file__).resolve().parent / "schemas" / "junit-10.xsd"
+# The default (extended) flavour adds testcase file/line: validated against
+# junit-10.xsd extended by exactly those two attributes. `--strict` checks
+# the strict flavour against Jenkins' junit-10.xsd itself.
+strict = "--strict" in sys.argv[2:]
+schemas = Path(__file__).resolve().parent / "schemas"
+xsd = schemas / ("junit-10.xsd" if strict else "junit-10-file-line.xsd")
 xmlschema.XMLSchema(str(xsd)).validate(report)
 
 xml = JUnitXml.fromfile(report)
@@ -36,5 +41,11 @@ for suite in suites:
         elif any(isinstance(r, Skipped) for r in results):
             kind = "skipped"
             counts["skipped"] += 1
-        counts["cases"].append({"classname": case.classname, "name": case.name, "result": kind})
+        entry = {"classname": case.classname, "name": case.name, "result": kind}
+        for attribute in ("file", "line"):
+            if case._elem.get(attribute) is not None:
+                entry[attribute] = case._elem.get(attribute)
+        if kind == "skipped":
+            entry["text"] = next(r.text for r in results if isinstance(r, Skipped))
+        counts["cases"].append(entry)
 print(json.dumps(counts))

@@ -12,7 +12,10 @@
 
 pub mod exit_code;
 pub mod number;
+pub mod plot;
 pub mod text;
+
+pub use plot::{Plot, Series};
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -104,6 +107,88 @@ impl ErrorKind {
 /// a plugin that reported nothing).
 pub const CHECK_FINDING: &str = "check";
 
+/// Where in the suite file a check, or the suite key a finding comes from,
+/// is written: what JUnit `file`/`line`, CI annotations and Code Quality
+/// entries point at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct Location {
+    /// The suite file, as the run named it (relative to the directory the
+    /// run started in, when it was given that way).
+    pub file: String,
+    /// 1-based.
+    pub line: u32,
+    /// 1-based, in characters.
+    pub column: u32,
+    /// The JSON pointer of the parameter a finding comes from (e.g.
+    /// `/thresholds/auc`); absent for a check's own location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl Location {
+    pub fn new(file: impl Into<String>, line: u32, column: u32) -> Self {
+        Location {
+            file: file.into(),
+            line,
+            column,
+            key: None,
+        }
+    }
+}
+
+/// The property a plugin sets to name the parameter (a JSON pointer into
+/// its params, e.g. `/thresholds/auc`) a finding comes from; the runner
+/// turns it into the finding's [`Location`].
+pub const PARAM_PROPERTY: &str = "mltest.param";
+
+/// How many checks or findings ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct Tally {
+    pub total: usize,
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub skip: usize,
+}
+
+impl Tally {
+    pub fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Tally {
+        let mut t = Tally::default();
+        for o in outcomes {
+            t.total += 1;
+            *match o {
+                Outcome::Pass => &mut t.pass,
+                Outcome::Warn => &mut t.warn,
+                Outcome::Fail => &mut t.fail,
+                Outcome::Error => &mut t.error,
+                Outcome::Skip => &mut t.skip,
+            } += 1;
+        }
+        t
+    }
+
+    pub fn get(&self, outcome: Outcome) -> usize {
+        match outcome {
+            Outcome::Pass => self.pass,
+            Outcome::Warn => self.warn,
+            Outcome::Fail => self.fail,
+            Outcome::Error => self.error,
+            Outcome::Skip => self.skip,
+        }
+    }
+}
+
+/// Counts at both levels: checks are what gates, findings what to fix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct Counts {
+    pub checks: Tally,
+    pub findings: Tally,
+}
+
 /// One verdict inside a check: one JUnit testcase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[non_exhaustive]
@@ -118,6 +203,13 @@ pub struct FindingResult {
     pub threshold: Option<f64>,
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
+    /// The suite key this finding comes from; absent when it comes from
+    /// the check as a whole (then the check's location applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Binned data to draw, for the HTML report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot: Option<Plot>,
 }
 
 impl FindingResult {
@@ -130,6 +222,8 @@ impl FindingResult {
             observed: None,
             threshold: None,
             properties: BTreeMap::new(),
+            location: None,
+            plot: None,
         }
     }
 
@@ -197,6 +291,9 @@ pub struct CheckResult {
     /// What was cut from the plugin's output; absent when nothing was.
     #[serde(default, skip_serializing_if = "Truncation::is_empty")]
     pub truncated: Truncation,
+    /// Where the check is declared (its `id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
 }
 
 impl CheckResult {
@@ -219,6 +316,7 @@ impl CheckResult {
             stderr: String::new(),
             grants: Vec::new(),
             truncated: Truncation::default(),
+            location: None,
         }
     }
 
@@ -228,6 +326,11 @@ impl CheckResult {
             .iter()
             .filter(|f| f.outcome == outcome)
             .count()
+    }
+
+    /// Where a finding points: its own suite key, else the check.
+    pub fn location_of<'a>(&'a self, finding: &'a FindingResult) -> Option<&'a Location> {
+        finding.location.as_ref().or(self.location.as_ref())
     }
 }
 
@@ -241,16 +344,43 @@ pub struct RunResult {
     #[schemars(with = "u64")]
     pub duration_ms: Duration,
     pub checks: Vec<CheckResult>,
+    /// Derived from `checks`, for readers that want the totals only.
+    #[serde(default)]
+    pub counts: Counts,
+    /// The mltest that produced the report.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub mltest_version: String,
+    /// When the run started, RFC 3339 in UTC.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub started_at: String,
 }
 
 impl RunResult {
     /// The run's verdict is the worst of its checks'.
     pub fn new(suite: impl Into<String>, duration: Duration, checks: Vec<CheckResult>) -> Self {
-        RunResult {
+        let mut run = RunResult {
             suite: suite.into(),
             outcome: Outcome::worst(checks.iter().map(|c| c.outcome)),
             duration_ms: duration,
             checks,
+            counts: Counts::default(),
+            mltest_version: String::new(),
+            started_at: String::new(),
+        };
+        run.counts = run.count();
+        run
+    }
+
+    /// Counts from the checks themselves (a saved report's `counts` may be
+    /// absent or stale).
+    pub fn count(&self) -> Counts {
+        Counts {
+            checks: Tally::of(self.checks.iter().map(|c| c.outcome)),
+            findings: Tally::of(
+                self.checks
+                    .iter()
+                    .flat_map(|c| c.findings.iter().map(|f| f.outcome)),
+            ),
         }
     }
 

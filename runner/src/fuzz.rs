@@ -102,7 +102,7 @@ pub fn reports(texts: &[String], numbers: &[f64]) {
     }
     let check = crate::run::finish(check);
     let run = RunResult::new(text(5), Duration::from_millis(3), vec![check]);
-    let xml = crate::report::junit::render(&run);
+    let xml = crate::report::junit::render(&run, crate::report::junit::Flavor::Extended);
     let xml = String::from_utf8(xml).expect("JUnit is UTF-8");
     assert!(
         !xml.chars()

@@ -296,6 +296,31 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
                     )
                 })
                 .collect();
+            let cell = |v: &Option<String>| {
+                v.as_deref()
+                    .unwrap_or("null")
+                    .chars()
+                    .take(48)
+                    .collect::<String>()
+            };
+            let rows = mltest_sdk::Plot::Rows {
+                columns: vec!["row".into(), other.to_string(), baseline.to_string()]
+                    .into_iter()
+                    .map(|c: String| c.chars().take(48).collect())
+                    .collect(),
+                rows: column
+                    .first
+                    .iter()
+                    .take(20)
+                    .map(|m| {
+                        vec![
+                            m.row.chars().take(48).collect(),
+                            cell(&m.actual),
+                            cell(&m.expected),
+                        ]
+                    })
+                    .collect(),
+            };
             Finding::fail(
                 name,
                 format!(
@@ -309,6 +334,7 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
                 "first differing rows ({other} vs {baseline}):\n{}",
                 shown.join("\n")
             ))
+            .plot(&rows)
         };
         let mut finding = finding
             .observed(column.mismatches as f64)

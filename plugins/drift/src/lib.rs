@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 use mltest_sdk::kernels::{
     self, BinEdges, Binning, DriftRequest, PairProfile, SideProfile, Smoothing,
 };
-use mltest_sdk::{ArtifactName, Check, Finding, Outcome, Result, artifacts, bail, columns, worst};
+use mltest_sdk::{
+    ArtifactName, Check, Finding, Outcome, Plot, Result, Table, artifacts, bail, columns, worst,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -66,7 +68,20 @@ pub struct Params {
     /// What current categories unseen in the reference do to a column's finding.
     #[serde(default = "default_new_categories")]
     new_categories: Policy,
+    /// Attach binned reference-vs-current summaries (20 bins, or the top
+    /// categories) to each column's finding, for the HTML report.
+    #[serde(default = "default_plots")]
+    plots: bool,
 }
+
+fn default_plots() -> bool {
+    true
+}
+
+/// Bins of a numerical column's plot.
+const PLOT_BINS: usize = 20;
+/// Categories a categorical column's plot shows, from each side's top.
+const PLOT_CATEGORIES: u32 = 10;
 
 fn default_share() -> f64 {
     0.5
@@ -310,15 +325,124 @@ impl Check for Drift {
                     if verdict.drifted {
                         drifted.push(column.clone());
                     }
-                    verdict.finding
+                    // A plot is an extra: a column it cannot be drawn for
+                    // keeps its verdict.
+                    match params.plots {
+                        true => match plot(&reference, &current, column, choice.kind) {
+                            Ok(plot) => verdict.finding.plot(&plot),
+                            Err(_) => verdict.finding,
+                        },
+                        false => verdict.finding,
+                    }
                 }
                 Err(e) => Finding::error(name(column), e.0),
             };
             findings[*i] = Some(finding);
         }
-        let mut out: Vec<Finding> = findings.into_iter().flatten().collect();
-        out.push(dataset(&params, &drifted, evaluated, &only_one_side));
+        let mut out: Vec<Finding> = findings
+            .into_iter()
+            .flatten()
+            .map(|f| match override_of(&params, &f) {
+                Some(pattern) => f.param(format!("/per_column/{}", pointer_token(pattern))),
+                None => f,
+            })
+            .collect();
+        out.push(dataset(&params, &drifted, evaluated, &only_one_side).param("/max_drifted_share"));
         Ok(out)
+    }
+}
+
+/// The `per_column` pattern that applies to a column's finding, if any:
+/// reports point at it rather than at the check.
+fn override_of<'p>(params: &'p Params, finding: &Finding) -> Option<&'p String> {
+    let column = finding.name.strip_prefix("drift[")?.strip_suffix(']')?;
+    params
+        .per_column
+        .keys()
+        .find(|pattern| columns::matches(std::slice::from_ref(pattern), column))
+}
+
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Binned summaries of both sides for the HTML report: equal-width bins
+/// over both sides' finite range, or the top categories of each side, as
+/// shares of the values.
+fn plot(reference: &Table, current: &Table, column: &str, kind: Kind) -> Result<Plot> {
+    let (r, c) = (reference.column(column)?, current.column(column)?);
+    let (rs, cs) = (r.stats()?, c.stats()?);
+    let values = |s: &mltest_sdk::ColumnStats| s.count.saturating_sub(s.nulls + s.nans) as f64;
+    let shares = |counts: &[u64], total: f64| -> Vec<f64> {
+        counts
+            .iter()
+            .map(|&n| if total > 0.0 { n as f64 / total } else { 0.0 })
+            .collect()
+    };
+    match kind {
+        Kind::Numerical => {
+            let lo = rs
+                .min
+                .into_iter()
+                .chain(cs.min)
+                .fold(f64::INFINITY, f64::min);
+            let hi = rs
+                .max
+                .into_iter()
+                .chain(cs.max)
+                .fold(f64::NEG_INFINITY, f64::max);
+            if !(lo.is_finite() && hi.is_finite()) {
+                bail!("no finite values to bin");
+            }
+            let width = if hi > lo {
+                (hi - lo) / PLOT_BINS as f64
+            } else {
+                1.0
+            };
+            let mut edges: Vec<f64> = (0..=PLOT_BINS).map(|i| lo + width * i as f64).collect();
+            edges[PLOT_BINS] = if hi > lo { hi } else { lo + 1.0 };
+            let (rc, cc) = (r.histogram(&edges)?, c.histogram(&edges)?);
+            let total = |counts: &[u64]| counts.iter().sum::<u64>() as f64;
+            Ok(Plot::Histogram {
+                reference: shares(&rc, total(&rc)),
+                current: shares(&cc, total(&cc)),
+                edges,
+            })
+        }
+        Kind::Categorical => {
+            // Enough of each side's counts that the shown categories' counts
+            // are exact whenever a side has few distinct values.
+            let (rv, cv) = (r.value_counts(256)?, c.value_counts(256)?);
+            let mut labels: Vec<String> = Vec::new();
+            for v in rv
+                .top
+                .iter()
+                .take(PLOT_CATEGORIES as usize)
+                .chain(cv.top.iter().take(PLOT_CATEGORIES as usize))
+            {
+                if !labels.contains(&v.value) {
+                    labels.push(v.value.clone());
+                }
+            }
+            let count = |counts: &mltest_sdk::ValueCounts, label: &str| {
+                counts
+                    .top
+                    .iter()
+                    .find(|v| v.value == label)
+                    .map_or(0, |v| v.count)
+            };
+            let rc: Vec<u64> = labels.iter().map(|l| count(&rv, l)).collect();
+            let cc: Vec<u64> = labels.iter().map(|l| count(&cv, l)).collect();
+            Ok(Plot::Categories {
+                reference: shares(&rc, values(&rs)),
+                current: shares(&cc, values(&cs)),
+                // Long values are cut for display (labels are bounded).
+                labels: labels
+                    .iter()
+                    .map(|l| l.chars().take(48).collect())
+                    .collect(),
+            })
+        }
     }
 }
 

@@ -279,13 +279,13 @@ impl Check for Fairness {
             let groups = groups(&params.sensitive, set, &confusion.cells);
             let attribute = set.join("&");
             for (metric, bound) in &metrics {
-                findings.push(evaluate(
-                    *metric,
-                    bound,
-                    &attribute,
-                    &groups,
-                    params.min_group_size,
-                ));
+                let finding = evaluate(*metric, bound, &attribute, &groups, params.min_group_size);
+                // The rule the suite wrote, or the preset that implied it.
+                findings.push(if params.metrics.contains_key(metric) {
+                    finding.param(format!("/metrics/{}", metric.as_str()))
+                } else {
+                    finding.param("/preset")
+                });
             }
         }
         Ok(findings)
@@ -459,7 +459,48 @@ fn evaluate(
             finding = finding.property(format!("{prefix}.accuracy"), g.accuracy());
         }
     }
+    if let Some(plot) = plot(metric, bound, &eligible) {
+        finding = finding.plot(&plot);
+    }
     finding.details(table)
+}
+
+/// The rates the metric compares, per eligible group, each with the rate a
+/// group must reach (ratios: the best group's rate times the minimum) or
+/// stay within (differences: the best group's rate less the maximum).
+fn plot(metric: Metric, bound: &Bound, eligible: &[&Group]) -> Option<mltest_sdk::Plot> {
+    if eligible.is_empty() {
+        return None;
+    }
+    let eligible = &eligible[..eligible.len().min(256)];
+    let series = metric
+        .rates()
+        .iter()
+        .map(|rate| {
+            let values: Vec<Option<f64>> = eligible.iter().map(|g| rate.of(g)).collect();
+            let best = values
+                .iter()
+                .flatten()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            let bound = best.is_finite().then_some(best).and_then(|best| {
+                if metric.is_ratio() {
+                    bound.min.map(|m| best * m)
+                } else {
+                    bound.max.map(|m| best - m)
+                }
+            });
+            mltest_sdk::Series::new(rate.name(), values, bound)
+        })
+        .collect();
+    Some(mltest_sdk::Plot::Groups {
+        metric: metric.as_str().to_string(),
+        groups: eligible
+            .iter()
+            .map(|g| g.label.chars().take(48).collect())
+            .collect(),
+        series,
+    })
 }
 
 /// A fixed-width table of every group's numbers.

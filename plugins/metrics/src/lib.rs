@@ -231,6 +231,32 @@ fn evaluate(
     baseline: Result<&BTreeMap<String, f64>, &String>,
     out: &mut Vec<Finding>,
 ) {
+    let mut found = Vec::new();
+    evaluate_rules(metric, rule, candidate, baseline, &mut found);
+    // Each finding points at the rule it checks, in the suite file.
+    let table = format!(
+        "/thresholds/{}",
+        metric.replace('~', "~0").replace('/', "~1")
+    );
+    out.extend(found.into_iter().map(|finding| {
+        let key = match finding.name.split('[').next().unwrap_or_default() {
+            "metrics.min" => "min",
+            "metrics.max" => "max",
+            "metrics.regression" => "max_regression",
+            "metrics.relative_regression" => "max_relative_regression",
+            _ => "min_improvement",
+        };
+        finding.param(format!("{table}/{key}"))
+    }));
+}
+
+fn evaluate_rules(
+    metric: &str,
+    rule: &Rule,
+    candidate: &BTreeMap<String, f64>,
+    baseline: Result<&BTreeMap<String, f64>, &String>,
+    out: &mut Vec<Finding>,
+) {
     let value = candidate.get(metric).copied();
     let absent = |name: String| {
         Finding::fail(
@@ -373,9 +399,24 @@ fn evaluate(
             )
             .observed(gain),
         };
+        // The worst candidate value the rule still allows, on the metric's scale.
+        let sign = if greater_is_better { 1.0 } else { -1.0 };
+        let allowed = match kind {
+            "regression" => b - sign * limit,
+            "relative_regression" => b - sign * limit * b.abs(),
+            _ => b + sign * limit,
+        };
+        let plot = mltest_sdk::Plot::Comparison {
+            metric: metric.to_string(),
+            candidate: v,
+            baseline: b,
+            allowed,
+            greater_is_better,
+        };
         out.push(
             finding
                 .threshold(limit)
+                .plot(&plot)
                 .property("metric", metric)
                 .property("candidate", v)
                 .property("baseline", b)

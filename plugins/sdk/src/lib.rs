@@ -48,6 +48,7 @@ pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, CommandRun, 
 pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
 pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSignature, Outcome};
 pub use mltest_report::number;
+pub use mltest_report::{Plot, Series};
 pub use schemars;
 pub use serde_json;
 
@@ -283,6 +284,19 @@ impl Finding {
     pub fn property(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.properties.push((key.into(), value.to_string()));
         self
+    }
+    /// Names the parameter this finding comes from, as a JSON pointer into
+    /// the check's params (`/thresholds/auc`): reports point at the line of
+    /// the suite file where it is written.
+    pub fn param(self, pointer: impl Into<String>) -> Self {
+        self.property(mltest_report::PARAM_PROPERTY, pointer.into())
+    }
+    /// Attaches binned data for the HTML report to draw.
+    pub fn plot(self, plot: &Plot) -> Self {
+        match serde_json::to_string(plot) {
+            Ok(json) => self.property(mltest_report::plot::PLOT_PROPERTY, json),
+            Err(_) => self,
+        }
     }
     fn into_wit(self) -> types::Finding {
         types::Finding {

@@ -46,6 +46,9 @@ enum Color {
 enum Command {
     /// Run a suite's checks and report the verdict.
     Run(RunArgs),
+    /// Render the reports of a saved run (`mltest run --json`) again, without
+    /// running it; exits as the run did.
+    Report(ReportCommandArgs),
     /// Check a suite file (syntax, artifacts, plugins, parameters) without running it.
     Validate(SuiteArgs),
     /// List the built-in plugins (and a suite's declared ones) with version and digest.
@@ -111,18 +114,40 @@ impl CacheArgs {
 struct RunArgs {
     #[command(flatten)]
     suite: SuiteArgs,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "PATH")]
-    junit: Option<PathBuf>,
-    /// Write the JSON report here (`-` for stdout, which silences the summary).
-    #[arg(long, value_name = "PATH")]
-    json: Option<PathBuf>,
     /// Run only checks whose id matches one of these glob patterns.
     #[arg(long, value_name = "GLOB")]
     only: Vec<String>,
     /// Skip checks whose id matches one of these glob patterns.
     #[arg(long, value_name = "GLOB")]
     skip: Vec<String>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// The outputs of a run, shared by `mltest run` and `mltest report`.
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// `extended` adds testcase `file` and `line` (read by GitLab and the
+    /// GitHub JUnit actions); `strict` keeps to Jenkins' junit-10.xsd.
+    #[arg(long, value_enum, default_value_t = report::junit::Flavor::Extended)]
+    junit_flavor: report::junit::Flavor,
+    /// Write the JSON report here (`-` for stdout, which silences the summary).
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+    /// Write a GitLab Code Quality report (Code Climate JSON) here.
+    #[arg(long, value_name = "PATH")]
+    gitlab_codequality: Option<PathBuf>,
+    /// Write a GitLab metrics report (OpenMetrics text) here.
+    #[arg(long, value_name = "PATH")]
+    gitlab_metrics: Option<PathBuf>,
+    /// CI-native output: annotations, log groups, step summary and outputs
+    /// (GitHub); collapsible sections (GitLab). `auto` reads GITHUB_ACTIONS
+    /// and GITLAB_CI. Never changes the exit code or the JSON.
+    #[arg(long, value_enum, default_value_t = report::Ci::Auto)]
+    ci: report::Ci,
     /// Show passing findings and plugin output too.
     #[arg(short, long)]
     verbose: bool,
@@ -130,6 +155,31 @@ struct RunArgs {
     /// column got, and why).
     #[arg(long)]
     explain: bool,
+}
+
+impl ReportArgs {
+    fn outputs(&self) -> report::Outputs<'_> {
+        report::Outputs {
+            junit: self.junit.as_deref(),
+            junit_flavor: self.junit_flavor,
+            json: self.json.as_deref(),
+            codequality: self.gitlab_codequality.as_deref(),
+            gitlab_metrics: self.gitlab_metrics.as_deref(),
+            ci: self.ci.platform(),
+            detail: report::terminal::Detail {
+                verbose: self.verbose,
+                explain: self.explain,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ReportCommandArgs {
+    /// A JSON report saved by `mltest run --json`.
+    saved: PathBuf,
+    #[command(flatten)]
+    report: ReportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +214,7 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Command::Run(args) => run_command(&args, &cli.cache),
         Command::Validate(args) => validate_command(&args, &cli.cache),
+        Command::Report(args) => report_command(&args),
         Command::Plugins(args) => plugins_command(&args, &cli.cache),
         Command::Serve(args) => {
             gate::serve(&args, cli.cache.dir()).map_err(CommandError::from_gate)
@@ -322,42 +373,40 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         };
     }
 
-    // Each report is written on its own: a JUnit path that cannot be
-    // written must not cost the JSON report or the summary.
-    let mut failed_writes = Vec::new();
-    let mut write = |what: &str, path: &Path, written: std::io::Result<()>| {
-        if let Err(e) = written {
-            failed_writes.push(format!(
-                "cannot write the {what} report to {}: {e}",
-                path.display()
-            ));
-        }
-    };
-    if let Some(path) = &args.junit {
-        write("JUnit", path, report::junit::write(&result, path));
-    }
-    match &args.json {
-        Some(path) if path.as_os_str() == "-" => {
-            let _ = writeln!(std::io::stdout(), "{}", result.to_json());
-        }
-        other => {
-            if let Some(path) = other {
-                write("JSON", path, report::json::write(&result, path));
-            }
-            let _ = report::terminal::write(
-                &mut anstream::stdout(),
-                &result,
-                report::terminal::Detail {
-                    verbose: args.verbose,
-                    explain: args.explain,
-                },
-            );
-        }
-    }
+    finish(&result, &args.report)
+}
+
+/// Writes a run's outputs; the run's exit code unless one could not be written.
+fn finish(result: &mltest_report::RunResult, args: &ReportArgs) -> Result<u8, CommandError> {
+    let failed_writes = report::emit(result, &args.outputs());
     if !failed_writes.is_empty() {
         return Err(CommandError::internal(UsageError(failed_writes.join("; "))));
     }
     Ok(result.exit_code())
+}
+
+/// Saved reports larger than this are refused (a report is capped per
+/// check; this is far past any real one).
+const MAX_SAVED_REPORT: u64 = 1 << 30;
+
+fn report_command(args: &ReportCommandArgs) -> Result<u8, CommandError> {
+    let path = &args.saved;
+    let text = crate::files::read_text(path, MAX_SAVED_REPORT, "saved reports are at most 1 GiB")
+        .map_err(|e| {
+        CommandError::invalid(UsageError(format!(
+            "cannot read the saved report {}: {e}",
+            path.display()
+        )))
+    })?;
+    let mut result = mltest_report::RunResult::from_json(&text).map_err(|e| {
+        CommandError::invalid(UsageError(format!(
+            "{} is not an mltest JSON report: {e}",
+            path.display()
+        )))
+    })?;
+    // Counts are derived; a hand-edited report cannot make them disagree.
+    result.counts = result.count();
+    finish(&result, &args.report)
 }
 
 fn selection(args: &RunArgs) -> Result<Selection, CommandError> {

@@ -363,8 +363,11 @@ fn run_suite(
         champion: champion_version,
         suite_sha256: digest,
         report_json: executed.result.to_json(),
-        junit: String::from_utf8_lossy(&crate::report::junit::render(&executed.result))
-            .into_owned(),
+        junit: String::from_utf8_lossy(&crate::report::junit::render(
+            &executed.result,
+            crate::report::junit::Flavor::Extended,
+        ))
+        .into_owned(),
     })
 }
 

@@ -118,17 +118,23 @@ pub(crate) fn write(
             }
         }
     }
-    let count = |o: Outcome| result.checks.iter().filter(|c| c.outcome == o).count();
+    // Both levels: checks are what gates, findings what there is to fix.
+    let counts = result.count();
+    let tally = |t: mltest_report::Tally| {
+        format!(
+            "{} passed, {} warned, {} failed, {} errored, {} skipped",
+            t.pass, t.warn, t.fail, t.error, t.skip
+        )
+    };
     let s = style(result.outcome);
     writeln!(
         out,
-        "{s}{}{s:#}: {} passed, {} warned, {} failed, {} errored, {} skipped in {:.2}s",
+        "{s}{}{s:#}: {} checks: {}; {} findings: {} in {:.2}s",
         verdict(result.outcome),
-        count(Outcome::Pass),
-        count(Outcome::Warn),
-        count(Outcome::Fail),
-        count(Outcome::Error),
-        count(Outcome::Skip),
+        counts.checks.total,
+        tally(counts.checks),
+        counts.findings.total,
+        tally(counts.findings),
         result.duration_ms.as_secs_f64()
     )
 }

@@ -44,6 +44,7 @@ pub(crate) fn run(
     selection: &Selection,
 ) -> RunResult {
     let started = Instant::now();
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let selected: Vec<&CheckSpec> = suite
         .checks
         .iter()
@@ -66,7 +67,10 @@ pub(crate) fn run(
         Ok(pool) => pool.install(run_all),
         Err(_) => run_all(),
     };
-    RunResult::new(suite.name.clone(), started.elapsed(), checks)
+    let mut result = RunResult::new(suite.name.clone(), started.elapsed(), checks);
+    result.mltest_version = env!("CARGO_PKG_VERSION").to_string();
+    result.started_at = started_at;
+    result
 }
 
 fn run_check(
@@ -78,6 +82,7 @@ fn run_check(
     let started = Instant::now();
     let mut result = CheckResult::new(&check.id, &check.plugin, check.severity);
     result.grants = check.grants.clone();
+    result.location = Some(check.location.clone());
     let Some(plugin) = plugin else {
         result.error = Some(ErrorKind::Internal);
         result.findings.push(FindingResult::check_error(
@@ -120,6 +125,7 @@ fn run_check(
     match outcome {
         Ok(findings) => {
             result.findings = result::findings(findings, &mut result.truncated);
+            result::place(&mut result.findings, check, &mut result.logs);
             // A plugin may report findings it could not evaluate: the check
             // then could not be fully evaluated, and says so like any other.
             for finding in result

@@ -3,9 +3,13 @@
 
 use std::collections::HashSet;
 
-use mltest_report::{CheckResult, ErrorKind, FindingResult, Outcome, Severity, Truncation};
+use mltest_report::plot::PLOT_PROPERTY;
+use mltest_report::{
+    CheckResult, ErrorKind, FindingResult, Outcome, PARAM_PROPERTY, Plot, Severity, Truncation,
+};
 
 use crate::host::{Finding, WitOutcome};
+use crate::suite::CheckSpec;
 
 /// Caps on what one check's findings may hold. Reports stay readable by
 /// every consumer (libxml2-based JUnit readers refuse multi-megabyte
@@ -31,6 +35,45 @@ pub(crate) fn findings(found: Vec<Finding>, truncated: &mut Truncation) -> Vec<F
             finding
         })
         .collect()
+}
+
+/// Lifts the reserved properties into the report: `mltest.param` (the
+/// parameter a finding comes from) becomes its suite location, and
+/// `mltest.plot` its plot, if the plot is valid. A plot that is not is
+/// dropped, and the check's log says why: a plugin cannot break a report
+/// by drawing badly.
+pub(crate) fn place(findings: &mut [FindingResult], check: &CheckSpec, logs: &mut Vec<String>) {
+    let mut bad_plots = 0usize;
+    for finding in findings {
+        if let Some(pointer) = finding.properties.remove(PARAM_PROPERTY) {
+            finding.location = Some(check.locate(&pointer));
+        }
+        if let Some(json) = finding.properties.remove(PLOT_PROPERTY) {
+            match serde_json::from_str::<Plot>(&json)
+                .map_err(|e| e.to_string())
+                .and_then(|plot| plot.validate().map(|()| plot))
+            {
+                Ok(plot) => finding.plot = Some(plot),
+                Err(why) => {
+                    bad_plots += 1;
+                    if bad_plots <= 10 {
+                        logs.push(format!(
+                            "warn: plot of finding `{}` dropped: {why}",
+                            escape_name(&finding.name)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if bad_plots > 10 {
+        logs.push(format!("warn: {} more plots dropped", bad_plots - 10));
+    }
+}
+
+/// A finding name inside a log line, one line long.
+fn escape_name(name: &str) -> String {
+    name.chars().take(200).filter(|c| !c.is_control()).collect()
 }
 
 /// Shortens what is too long; says whether anything was.

@@ -254,6 +254,33 @@ pub(crate) struct CheckSpec {
     /// Index in the suite's `[[check]]` array, to find spans again.
     pub(crate) index: usize,
     pub(crate) plugin_span: std::ops::Range<usize>,
+    pub(crate) id_span: std::ops::Range<usize>,
+    /// Where the check is declared (its `id` value), for reports.
+    pub(crate) location: mltest_report::Location,
+    /// JSON pointer into `params` → where that key is written; findings
+    /// that name a parameter point there.
+    pub(crate) param_locations: std::collections::BTreeMap<String, mltest_report::Location>,
+}
+
+impl CheckSpec {
+    /// Where a finding that names parameter `pointer` points: the nearest
+    /// enclosing key that is written in the suite (a default the plugin
+    /// applied has no line of its own), else the check.
+    pub(crate) fn locate(&self, pointer: &str) -> mltest_report::Location {
+        let mut at = pointer;
+        let found = loop {
+            if at.is_empty() {
+                break &self.location;
+            }
+            if let Some(found) = self.param_locations.get(at) {
+                break found;
+            }
+            at = &at[..at.rfind('/').unwrap_or(0)];
+        };
+        let mut found = found.clone();
+        found.key = Some(pointer.to_string());
+        found
+    }
 }
 
 impl Suite {

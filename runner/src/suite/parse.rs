@@ -96,8 +96,9 @@ pub(super) fn parse(path: &Path, text: String) -> Result<Suite, SuiteErrors> {
             });
         }
     };
-    let suite = parser.suite(path, root.get_ref());
+    let mut suite = parser.suite(path, root.get_ref());
     if parser.errors.is_empty() {
+        super::spans::locate(&mut suite);
         Ok(suite)
     } else {
         Err(SuiteErrors {
@@ -693,6 +694,7 @@ impl Parser<'_> {
             return None;
         };
         let plugin = self.string(plugin_value, "plugin")?;
+        let id_span = get(table, "id").map(|v| v.span());
         let id = match get(table, "id") {
             Some(v) => {
                 let id = self.string(v, "id")?;
@@ -765,6 +767,9 @@ impl Parser<'_> {
             params,
             index,
             plugin_span: plugin_value.span(),
+            id_span: id_span.unwrap_or_else(|| value.span()),
+            location: mltest_report::Location::new(self.source.name.clone(), 0, 0),
+            param_locations: Default::default(),
         })
     }
 
