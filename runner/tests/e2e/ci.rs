@@ -230,7 +230,6 @@ fn github_annotations_groups_summary_and_outputs() {
     let text = scratch.read("summary.md");
     assert!(text.contains("**5 of 5 checks failed**"));
     assert!(text.len() < 1024 * 1024);
-    insta::assert_snapshot!("regressed_step_summary", stable(&text));
     let html = python(&["gfm", summary.to_str().unwrap()])["html"]
         .as_str()
         .unwrap()
@@ -294,7 +293,7 @@ fn gitlab_sections_codequality_and_metrics() {
     )
     .unwrap();
     let mut fingerprints = Vec::new();
-    for round in 0..2 {
+    for _ in 0..2 {
         let run = scratch.mltest_env(
             &[
                 "run",
@@ -345,13 +344,6 @@ fn gitlab_sections_codequality_and_metrics() {
         }
         assert!(metrics.contains("mltest_checks{outcome=\"fail\"} 5\n"));
         assert!(metrics.contains("mltest_findings{outcome=\"fail\"} 18\n"));
-        if round == 0 {
-            insta::assert_snapshot!("regressed_gitlab_metrics", stable(&metrics));
-            insta::assert_snapshot!(
-                "regressed_codequality",
-                stable(&scratch.read("codequality.json"))
-            );
-        }
     }
     assert_eq!(
         fingerprints[0], fingerprints[1],

@@ -2,6 +2,7 @@
 //! broken suites and data, on hostile plugins, and the registry gate
 //! against a real MLflow server.
 
+mod browser;
 mod ci;
 mod data_errors;
 mod defences;

@@ -103,15 +103,86 @@ fn stable_json(json: &str) -> String {
     serde_json::to_string_pretty(&report).unwrap()
 }
 
+/// The HTML report, with durations, times and the noisy scorer's numbers
+/// (its section) redacted.
+fn stable_html(html: &str) -> String {
+    let html = redact(html);
+    let times = Regex::new(r"\d+ ms|\d+\.\d+ s|started [0-9TZ:-]+").unwrap();
+    let html = times.replace_all(&html, "[time]").into_owned();
+    match html.find("id=\"check-determinism\"") {
+        Some(start) => {
+            let end = html[start..]
+                .find("</section>")
+                .map_or(html.len(), |e| start + e);
+            format!(
+                "{}{}{}",
+                &html[..start],
+                redact_random(&html[start..end]),
+                &html[end..]
+            )
+        }
+        None => html,
+    }
+}
+
+/// Lines about the noisy scorer, redacted (summary, Code Quality, metrics).
+fn stable_lines(text: &str) -> String {
+    let times = Regex::new(r"\| \d+ ms \||· \d+\.\d+ s").unwrap();
+    let text = times.replace_all(text, "[time]").into_owned();
+    text.lines()
+        .map(|l| {
+            if l.contains("determinism") {
+                redact_random(l)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn snapshot_demo(suite: &str, name: &str) -> String {
     let scratch = Scratch::credit_risk();
-    let (run, _) = scratch.run_suite(suite, &[]);
+    let (run, _) = scratch.run_suite(
+        suite,
+        &[
+            "--html",
+            "report.html",
+            "--gitlab-codequality",
+            "codequality.json",
+            "--gitlab-metrics",
+            "metrics.txt",
+        ],
+    );
     let terminal = stable_terminal(&redact(&run.stdout()));
     insta::assert_snapshot!(format!("{name}_terminal"), terminal);
     let json = stable_json(&scratch.read("report.json"));
     insta::assert_snapshot!(format!("{name}_json"), redact(&json));
     let junit = stable_junit(&scratch.read("report.xml"));
     insta::assert_snapshot!(format!("{name}_junit"), redact(&junit));
+    insta::assert_snapshot!(
+        format!("{name}_html"),
+        stable_html(&scratch.read("report.html"))
+    );
+    insta::assert_snapshot!(
+        format!("{name}_codequality"),
+        stable_lines(&scratch.read("codequality.json"))
+    );
+    insta::assert_snapshot!(
+        format!("{name}_gitlab_metrics"),
+        stable_lines(&scratch.read("metrics.txt"))
+    );
+    // The step summary, from the saved run (`mltest report` renders what the run did).
+    let summary = scratch.path("summary.md");
+    let again = scratch.mltest_env(
+        &["report", "report.json", "--ci", "github"],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    );
+    assert_eq!(again.code(), run.code(), "{}", again.all());
+    insta::assert_snapshot!(
+        format!("{name}_step_summary"),
+        stable_lines(&scratch.read("summary.md"))
+    );
     terminal
 }
 
