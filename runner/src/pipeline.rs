@@ -83,12 +83,20 @@ pub(crate) fn execute(
     host: &Host,
     selection: &Selection,
     registry: Option<RegistryRun<'_>>,
+    progress: &dyn run::Progress,
 ) -> Result<Executed, FetchError> {
     let (suite, fetched) = match &registry {
         Some(r) => registry::materialise(&prepared.suite, r.client, r.versions, r.job_dir)?,
         None => (prepared.suite.clone(), Vec::new()),
     };
     let catalog = Arc::new(Catalog::new(&suite.artifacts, &suite.commands, suite.sizes));
-    let result = run::run(&suite, catalog, host, &prepared.plugins, selection);
+    let result = run::run(
+        &suite,
+        catalog,
+        host,
+        &prepared.plugins,
+        selection,
+        progress,
+    );
     Ok(Executed { result, fetched })
 }

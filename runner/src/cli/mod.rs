@@ -340,6 +340,13 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         ),
         None => None,
     };
+    let bar;
+    let progress: &dyn crate::run::Progress = if report::progress::wanted() {
+        bar = report::progress::Bar::new();
+        &bar
+    } else {
+        &crate::run::Quiet
+    };
     let executed = pipeline::execute(
         &prepared,
         &host,
@@ -352,6 +359,7 @@ fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
                 versions,
                 job_dir: dir.path(),
             }),
+        progress,
     )
     .map_err(CommandError::internal)?;
     let result = executed.result;

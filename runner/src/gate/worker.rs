@@ -329,6 +329,7 @@ fn run_suite(
             versions: &versions,
             job_dir: &job_dir,
         }),
+        &crate::run::Quiet,
     );
     let _ = std::fs::remove_dir_all(&job_dir);
     let digest = prepared.suite.digest.clone();

@@ -12,6 +12,7 @@ pub(crate) mod gitlab;
 pub(crate) mod html;
 pub(crate) mod json;
 pub(crate) mod junit;
+pub(crate) mod progress;
 mod svg;
 pub(crate) mod terminal;
 

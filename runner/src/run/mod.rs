@@ -20,6 +20,25 @@ use crate::catalog::Catalog;
 use crate::host::{Failure, Host, Plugin};
 use crate::suite::{CheckSpec, Suite};
 
+/// Told as checks start and finish (from the checks' threads), for a
+/// progress display.
+pub(crate) trait Progress: Sync {
+    fn started(&self, total: usize);
+    fn check_started(&self, id: &str);
+    fn check_finished(&self, id: &str, outcome: Outcome);
+    fn finished(&self);
+}
+
+/// No progress display: the gate, and runs whose output is not a terminal.
+pub(crate) struct Quiet;
+
+impl Progress for Quiet {
+    fn started(&self, _: usize) {}
+    fn check_started(&self, _: &str) {}
+    fn check_finished(&self, _: &str, _: Outcome) {}
+    fn finished(&self) {}
+}
+
 /// Which checks to run, by glob patterns over check ids.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Selection {
@@ -42,6 +61,7 @@ pub(crate) fn run(
     host: &Host,
     plugins: &BTreeMap<String, Arc<Plugin>>,
     selection: &Selection,
+    progress: &dyn Progress,
 ) -> RunResult {
     let started = Instant::now();
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
@@ -50,10 +70,16 @@ pub(crate) fn run(
         .iter()
         .filter(|c| selection.includes(&c.id))
         .collect();
+    progress.started(selected.len());
     let run_all = || -> Vec<CheckResult> {
         selected
             .par_iter()
-            .map(|check| run_check(check, catalog.clone(), host, plugins.get(&check.plugin)))
+            .map(|check| {
+                progress.check_started(&check.id);
+                let result = run_check(check, catalog.clone(), host, plugins.get(&check.plugin));
+                progress.check_finished(&check.id, result.outcome);
+                result
+            })
             .collect()
     };
     // Checks run on a pool of their own. A check's thread waits while its
@@ -67,6 +93,7 @@ pub(crate) fn run(
         Ok(pool) => pool.install(run_all),
         Err(_) => run_all(),
     };
+    progress.finished();
     let mut result = RunResult::new(suite.name.clone(), started.elapsed(), checks);
     result.mltest_version = env!("CARGO_PKG_VERSION").to_string();
     result.started_at = started_at;

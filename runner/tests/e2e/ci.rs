@@ -533,3 +533,42 @@ fn report_renders_a_saved_run_as_the_run_did() {
         broken.stderr()
     );
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_never_in_logs() {
+    let scratch = Scratch::credit_risk();
+    // A terminal: util-linux `script` runs mltest on a pseudo-terminal.
+    let command = format!("{} run mltest.toml --no-cache", crate::support::BINARY);
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(scratch.path(""))
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
+        .output()
+        .expect("script runs");
+    let tty = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{tty}");
+    assert!(
+        tty.contains("checks ") && tty.contains("/5"),
+        "no progress on a terminal:\n{tty}"
+    );
+    assert!(tty.contains("PASSED: 5 checks"), "{tty}");
+    // Piped, and in CI: none.
+    let piped = scratch.mltest(&["run", "mltest.toml"]);
+    assert!(
+        !piped.stderr().contains("checks ") && !piped.stderr().contains('\r'),
+        "{}",
+        piped.stderr()
+    );
+    let ci = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(scratch.path(""))
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .output()
+        .expect("script runs");
+    let ci = String::from_utf8_lossy(&ci.stdout);
+    assert!(!ci.contains("/5 "), "progress in a CI log:\n{ci}");
+}
