@@ -11,6 +11,7 @@
 //! set fields.
 
 pub mod exit_code;
+pub mod metric;
 pub mod number;
 pub mod plot;
 pub mod text;

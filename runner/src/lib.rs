@@ -18,6 +18,7 @@ mod files;
 pub mod fuzz;
 mod gate;
 mod host;
+mod init;
 mod notify;
 mod panics;
 mod pipeline;

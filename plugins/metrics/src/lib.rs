@@ -8,9 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use mltest_sdk::{
-    ArtifactKind, ArtifactName, Check, Finding, Result, artifacts, bail, serde_json::Value,
-};
+use mltest_sdk::{ArtifactKind, ArtifactName, Check, Finding, Result, artifacts, bail};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -103,121 +101,8 @@ impl Check for Metrics {
 mltest_sdk::export_check!(Metrics);
 
 fn load(artifact: &str) -> Result<BTreeMap<String, f64>> {
-    parse_metrics(&artifacts::document(artifact)?)
+    mltest_sdk::metric::parse(&artifacts::document(artifact)?)
         .map_err(|e| format!("artifact `{artifact}`: {e}").into())
-}
-
-/// Reads the metric formats we accept into `name -> value`.
-fn parse_metrics(doc: &Value) -> std::result::Result<BTreeMap<String, f64>, String> {
-    // MLflow's `runs/get` response: {"run": {"data": {"metrics": [...]}}}
-    if let Some(metrics) = doc.pointer("/run/data/metrics") {
-        return parse_metrics(metrics);
-    }
-    match doc {
-        Value::Object(map) => {
-            if let Some(inner @ (Value::Array(_) | Value::Object(_))) = map.get("metrics") {
-                return parse_metrics(inner);
-            }
-            let mut out = BTreeMap::new();
-            for (key, value) in map {
-                out.insert(key.clone(), number(key, value)?);
-            }
-            Ok(out)
-        }
-        Value::Array(items) => {
-            // Keep the latest (step, timestamp) of each key.
-            let mut latest: BTreeMap<String, ((i64, i64), f64)> = BTreeMap::new();
-            for item in items {
-                let key = item
-                    .get("key")
-                    .and_then(Value::as_str)
-                    .ok_or("metric list entries need a string `key`")?;
-                let value = number(key, item.get("value").unwrap_or(&Value::Null))?;
-                let order = (
-                    item.get("step").and_then(Value::as_i64).unwrap_or(0),
-                    item.get("timestamp").and_then(Value::as_i64).unwrap_or(0),
-                );
-                match latest.get(key) {
-                    Some((seen, _)) if *seen > order => {}
-                    _ => {
-                        latest.insert(key.to_string(), (order, value));
-                    }
-                }
-            }
-            Ok(latest.into_iter().map(|(k, (_, v))| (k, v)).collect())
-        }
-        _ => Err("expected a JSON object of metrics or a list of {key, value} entries".into()),
-    }
-}
-
-fn number(key: &str, value: &Value) -> std::result::Result<f64, String> {
-    match value {
-        Value::Number(n) => n
-            .as_f64()
-            .ok_or_else(|| format!("metric `{key}` is not a finite number")),
-        // MLflow writes non-finite values as strings.
-        Value::String(s) if matches!(s.as_str(), "NaN" | "nan" | "Infinity" | "-Infinity") => {
-            Ok(s.parse::<f64>().unwrap_or(f64::NAN))
-        }
-        other => Err(format!("metric `{key}` is not a number: {other}")),
-    }
-}
-
-/// Metric name tokens whose direction is well known.
-const HIGHER_IS_BETTER: &[&str] = &[
-    "auc",
-    "accuracy",
-    "acc",
-    "f1",
-    "precision",
-    "recall",
-    "r2",
-    "ap",
-    "map",
-    "ndcg",
-    "mcc",
-    "specificity",
-    "sensitivity",
-    "tpr",
-    "tnr",
-    "kappa",
-    "gini",
-    "score",
-    "balanced",
-];
-const LOWER_IS_BETTER: &[&str] = &[
-    "rmse",
-    "mse",
-    "mae",
-    "mape",
-    "smape",
-    "loss",
-    "logloss",
-    "error",
-    "brier",
-    "fpr",
-    "fnr",
-    "deviance",
-    "perplexity",
-    "wer",
-    "cer",
-];
-
-/// Infers direction from the name's tokens. A lower-is-better token wins
-/// wherever it stands (`brier_score` is a Brier score, `val_log_loss` a loss);
-/// a `neg_` prefix (scikit-learn's negated losses) flips it. `None` when
-/// nothing matches.
-fn default_direction(metric: &str) -> Option<bool> {
-    let lower = metric.to_ascii_lowercase();
-    let tokens: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
-    let negated = tokens.first() == Some(&"neg");
-    if tokens.iter().any(|t| LOWER_IS_BETTER.contains(t)) {
-        return Some(negated);
-    }
-    if tokens.iter().any(|t| HIGHER_IS_BETTER.contains(t)) {
-        return Some(!negated);
-    }
-    None
 }
 
 fn fmt(v: f64) -> String {
@@ -323,7 +208,9 @@ fn evaluate_rules(
                 continue;
             }
         };
-        let Some(greater_is_better) = rule.greater_is_better.or_else(|| default_direction(metric))
+        let Some(greater_is_better) = rule
+            .greater_is_better
+            .or_else(|| mltest_sdk::metric::greater_is_better(metric))
         else {
             out.push(
                 Finding::error(
@@ -433,37 +320,62 @@ mod tests {
 
     #[test]
     fn parses_flat_nested_and_mlflow_lists() {
-        let flat = parse_metrics(&json!({"auc": 0.9, "rmse": 1})).unwrap();
+        let flat = mltest_sdk::metric::parse(&json!({"auc": 0.9, "rmse": 1})).unwrap();
         assert_eq!(flat["auc"], 0.9);
         assert_eq!(flat["rmse"], 1.0);
-        let nested = parse_metrics(&json!({"metrics": {"auc": 0.8}})).unwrap();
+        let nested = mltest_sdk::metric::parse(&json!({"metrics": {"auc": 0.8}})).unwrap();
         assert_eq!(nested["auc"], 0.8);
-        let list = parse_metrics(&json!([
+        let list = mltest_sdk::metric::parse(&json!([
             {"key": "auc", "value": 0.7, "step": 2, "timestamp": 5},
             {"key": "auc", "value": 0.6, "step": 1, "timestamp": 9},
         ]))
         .unwrap();
         assert_eq!(list["auc"], 0.7, "the latest step wins");
-        let run =
-            parse_metrics(&json!({"run": {"data": {"metrics": [{"key": "f1", "value": 0.5}]}}}))
-                .unwrap();
+        let run = mltest_sdk::metric::parse(
+            &json!({"run": {"data": {"metrics": [{"key": "f1", "value": 0.5}]}}}),
+        )
+        .unwrap();
         assert_eq!(run["f1"], 0.5);
-        assert!(parse_metrics(&json!({"auc": "high"})).is_err());
-        assert!(parse_metrics(&json!(3)).is_err());
+        assert!(mltest_sdk::metric::parse(&json!({"auc": "high"})).is_err());
+        assert!(mltest_sdk::metric::parse(&json!(3)).is_err());
     }
 
     #[test]
     fn directions_follow_name_tokens() {
-        assert_eq!(default_direction("val_log_loss"), Some(false));
-        assert_eq!(default_direction("training_roc_auc"), Some(true));
-        assert_eq!(default_direction("RMSE"), Some(false));
-        assert_eq!(default_direction("f1_score"), Some(true));
-        assert_eq!(default_direction("mean_absolute_error"), Some(false));
-        assert_eq!(default_direction("throughput"), None);
-        assert_eq!(default_direction("brier_score"), Some(false));
-        assert_eq!(default_direction("neg_log_loss"), Some(true));
-        assert_eq!(default_direction("neg_mean_squared_error"), Some(true));
-        assert_eq!(default_direction("r2_score"), Some(true));
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("val_log_loss"),
+            Some(false)
+        );
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("training_roc_auc"),
+            Some(true)
+        );
+        assert_eq!(mltest_sdk::metric::greater_is_better("RMSE"), Some(false));
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("f1_score"),
+            Some(true)
+        );
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("mean_absolute_error"),
+            Some(false)
+        );
+        assert_eq!(mltest_sdk::metric::greater_is_better("throughput"), None);
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("brier_score"),
+            Some(false)
+        );
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("neg_log_loss"),
+            Some(true)
+        );
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("neg_mean_squared_error"),
+            Some(true)
+        );
+        assert_eq!(
+            mltest_sdk::metric::greater_is_better("r2_score"),
+            Some(true)
+        );
     }
 
     fn run_rule(rule: Rule, cand: &[(&str, f64)], base: Option<&[(&str, f64)]>) -> Vec<Finding> {

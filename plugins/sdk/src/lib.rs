@@ -47,6 +47,7 @@ use bindings::mltest::plugin::{
 pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, CommandRun, Table};
 pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
 pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSignature, Outcome};
+pub use mltest_report::metric;
 pub use mltest_report::number;
 pub use mltest_report::{Plot, Series};
 pub use schemars;

@@ -49,6 +49,9 @@ enum Command {
     /// Render the reports of a saved run (`mltest run --json`) again, without
     /// running it; exits as the run did.
     Report(ReportCommandArgs),
+    /// Write a starter suite (mltest.toml) inferred from a model folder, a
+    /// training table, current data and metrics files.
+    Init(InitArgs),
     /// Check a suite file (syntax, artifacts, plugins, parameters) without running it.
     Validate(SuiteArgs),
     /// List the built-in plugins (and a suite's declared ones) with version and digest.
@@ -179,6 +182,34 @@ impl ReportArgs {
 }
 
 #[derive(Debug, Args)]
+struct InitArgs {
+    /// An MLflow model folder (or its MLmodel file): its signature.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
+    /// The training table (Parquet, CSV, Arrow IPC).
+    #[arg(long, value_name = "TABLE")]
+    training: Option<PathBuf>,
+    /// A batch of serving data, for the schema check (default: --current).
+    #[arg(long, value_name = "TABLE")]
+    serving: Option<PathBuf>,
+    /// Current production data, for drift against training.
+    #[arg(long, value_name = "TABLE")]
+    current: Option<PathBuf>,
+    /// The candidate's metrics (JSON: flat, nested, or MLflow's lists).
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
+    /// The champion's metrics: rules become regressions against them.
+    #[arg(long, value_name = "FILE", requires = "metrics")]
+    baseline_metrics: Option<PathBuf>,
+    /// Where to write the suite.
+    #[arg(short, long, value_name = "PATH", default_value = "mltest.toml")]
+    output: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
 struct ReportCommandArgs {
     /// A JSON report saved by `mltest run --json`.
     saved: PathBuf,
@@ -219,6 +250,7 @@ pub fn main() -> u8 {
         Command::Run(args) => run_command(&args, &cli.cache),
         Command::Validate(args) => validate_command(&args, &cli.cache),
         Command::Report(args) => report_command(&args),
+        Command::Init(args) => init_command(&args, &cli.cache),
         Command::Plugins(args) => plugins_command(&args, &cli.cache),
         Command::Serve(args) => {
             gate::serve(&args, cli.cache.dir()).map_err(CommandError::from_gate)
@@ -419,6 +451,34 @@ fn report_command(args: &ReportCommandArgs) -> Result<u8, CommandError> {
     // Counts are derived; a hand-edited report cannot make them disagree.
     result.counts = result.count();
     finish(&result, &args.report)
+}
+
+fn init_command(args: &InitArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
+    let written = crate::init::write(&crate::init::Inputs {
+        model: args.model.clone(),
+        training: args.training.clone(),
+        serving: args.serving.clone(),
+        current: args.current.clone(),
+        metrics: args.metrics.clone(),
+        baseline_metrics: args.baseline_metrics.clone(),
+        output: args.output.clone(),
+        force: args.force,
+    })
+    .map_err(|e| match e {
+        crate::init::InitError::Write { .. } => CommandError::internal(e),
+        e => CommandError::invalid(e),
+    })?;
+    // What init wrote validates as any suite does, or init has a bug.
+    prepare(&written.path, cache)?;
+    let _ = writeln!(
+        anstream::stdout(),
+        "wrote {} ({} checks: {}); every choice is a comment in it. Next: mltest run {}",
+        written.path.display(),
+        written.checks.len(),
+        written.checks.join(", "),
+        written.path.display()
+    );
+    Ok(exit_code::PASSED)
 }
 
 fn selection(args: &RunArgs) -> Result<Selection, CommandError> {

@@ -78,23 +78,6 @@ fn npm_consumers(report: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("read_junit.js prints JSON")
 }
 
-/// The regressed demo's scorer is unseeded on purpose: its numbers vary.
-fn stable(text: &str) -> String {
-    let number = Regex::new(r"-?\d+(\.\d+)?(e-?\d+)?").unwrap();
-    let ms = Regex::new(r"\| \d+ ms \||· \d+\.\d+ s").unwrap();
-    let text = ms.replace_all(text, "| [ms] |").into_owned();
-    text.lines()
-        .map(|l| {
-            if l.contains("determinism") {
-                number.replace_all(l, "[n]").into_owned()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn github_annotations_groups_summary_and_outputs() {
     let scratch = Scratch::credit_risk();

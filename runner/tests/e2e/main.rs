@@ -12,6 +12,7 @@ mod drift;
 mod fairness;
 mod gate;
 mod hostile;
+mod init;
 mod reports;
 mod sandbox;
 mod suite_errors;
