@@ -60,10 +60,11 @@ pub fn artifact(bytes: &[u8], format: &str) -> bool {
     }
 }
 
-/// Renders the JUnit, JSON and terminal reports of one check whose
-/// findings carry `texts` (names, messages, details, properties) and
-/// `numbers`. The JUnit output must hold no character XML 1.0 forbids, and
-/// the JSON must read back.
+/// Renders every report (JUnit, JSON, terminal, GitHub, GitLab, HTML) of
+/// one check whose findings carry `texts` (names, messages, details,
+/// properties) and `numbers`. The JUnit output must hold no character XML
+/// 1.0 forbids, the JSON must read back, and the CI and HTML outputs must
+/// keep untrusted text inert.
 pub fn reports(texts: &[String], numbers: &[f64]) {
     let text = |i: usize| {
         texts
@@ -112,6 +113,55 @@ pub fn reports(texts: &[String], numbers: &[f64]) {
     );
     let json = run.to_json();
     RunResult::from_json(&json).expect("the JSON report reads back");
+    // The CI and HTML renderers: GitHub commands must start their lines
+    // and untrusted text must not open one; the Code Quality file must be
+    // JSON whose every entry has an integer line; no raw `<` from a
+    // plugin may reach the HTML.
+    let paths = crate::report::RepoPaths::default();
+    let log = crate::report::github::log(&run, &paths);
+    // Outside the stop-commands fences (where the runner parses nothing),
+    // every command is one mltest wrote.
+    let mut fence: Option<String> = None;
+    for line in log.lines() {
+        if let Some(token) = &fence {
+            if line == format!("::{token}::") {
+                fence = None;
+            }
+            continue;
+        }
+        if let Some(token) = line.strip_prefix("::stop-commands::") {
+            fence = Some(token.to_string());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("::") {
+            assert!(
+                ["group::", "endgroup::", "error ", "warning ", "notice "]
+                    .iter()
+                    .any(|p| rest.starts_with(p)),
+                "an unexpected workflow command: {line}"
+            );
+        }
+    }
+    assert!(fence.is_none(), "a stop-commands fence left open");
+    let summary = crate::report::github::summary(&run, &paths, 64 * 1024);
+    assert!(summary.len() <= 64 * 1024, "the summary broke its budget");
+    let quality: serde_json::Value =
+        serde_json::from_str(&crate::report::gitlab::codequality(&run, &paths))
+            .expect("Code Quality is JSON");
+    for entry in quality.as_array().expect("an array") {
+        assert!(entry["location"]["lines"]["begin"].is_u64());
+    }
+    let _ = crate::report::gitlab::metrics(&run);
+    let _ = crate::report::gitlab::log(&run, 0);
+    let html = crate::report::html::render(&run);
+    for t in texts {
+        if t.contains("<x") {
+            assert!(
+                !html.contains(t.as_str()),
+                "plugin text reached the HTML unescaped"
+            );
+        }
+    }
     let mut terminal = Vec::new();
     let _ = crate::report::terminal::write(
         &mut terminal,

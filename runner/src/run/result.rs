@@ -197,6 +197,45 @@ mod tests {
     }
 
     #[test]
+    fn reserved_properties_become_a_location_and_a_valid_plot_only() {
+        let text = "[[check]]\nid = \"m\"\nplugin = \"metrics\"\n[check.params.thresholds.auc]\nmin = 0.7\n";
+        let suite = crate::suite::Suite::parse_text(std::path::Path::new("s.toml"), text.into())
+            .expect("a valid suite");
+        let check = &suite.checks[0];
+        let mut good = FindingResult::new("a", Outcome::Fail, "");
+        good.properties
+            .insert(PARAM_PROPERTY.into(), "/thresholds/auc/min".into());
+        good.properties.insert(
+            PLOT_PROPERTY.into(),
+            r#"{"kind":"comparison","metric":"auc","candidate":0.6,"baseline":0.8,"allowed":0.79,"greater_is_better":true}"#.into(),
+        );
+        let mut bad = FindingResult::new("b", Outcome::Pass, "");
+        // Not written: the nearest enclosing key that is (the thresholds table).
+        bad.properties
+            .insert(PARAM_PROPERTY.into(), "/thresholds/loss/max".into());
+        bad.properties.insert(
+            PLOT_PROPERTY.into(),
+            r#"{"kind":"histogram","edges":[0],"reference":[1],"current":[1]}"#.into(),
+        );
+        let mut findings = vec![good, bad];
+        let mut logs = Vec::new();
+        place(&mut findings, check, &mut logs);
+        let at = findings[0].location.as_ref().unwrap();
+        assert_eq!(
+            (at.line, at.key.as_deref()),
+            (5, Some("/thresholds/auc/min"))
+        );
+        assert!(findings[0].plot.is_some());
+        assert_eq!(findings[1].location.as_ref().unwrap().line, 4);
+        assert!(
+            findings[1].plot.is_none(),
+            "an inconsistent plot is dropped"
+        );
+        assert!(logs[0].contains("plot of finding `b` dropped"), "{logs:?}");
+        assert!(findings.iter().all(|f| f.properties.is_empty()));
+    }
+
+    #[test]
     fn long_text_is_cut_at_a_character_boundary() {
         let mut f = FindingResult::new("n", Outcome::Fail, "é".repeat(20_000));
         f.properties.insert("k".repeat(300), "v".into());
