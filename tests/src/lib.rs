@@ -123,13 +123,54 @@ pub fn node() -> &'static Node {
     })
 }
 
+/// Debian's Chromium, for the HTML report's browser test: `$MLTEST_CHROMIUM`,
+/// else `chromium` on the PATH, else installed once with apt-get when this
+/// process may (root, apt-get present). Panics with how to get it otherwise:
+/// the browser test is never skipped.
+pub fn chromium() -> &'static Path {
+    static CHROMIUM: OnceLock<PathBuf> = OnceLock::new();
+    CHROMIUM.get_or_init(|| {
+        if let Some(path) = std::env::var_os("MLTEST_CHROMIUM") {
+            return PathBuf::from(path);
+        }
+        let on_path = || {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|p| p.join("chromium"))
+                    .find(|p| p.is_file())
+            })
+        };
+        if let Some(found) = on_path() {
+            return found;
+        }
+        let root_user = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        if root_user {
+            std::fs::create_dir_all(root().join("target")).expect("create target/");
+            let lock = File::create(root().join("target/test-chromium.lock")).expect("lock file");
+            lock.lock().expect("lock target/test-chromium.lock");
+            if on_path().is_none() {
+                run(Command::new("apt-get").args(["update", "-qq"]));
+                run(Command::new("apt-get")
+                    .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"));
+            }
+        }
+        on_path().unwrap_or_else(|| {
+            panic!("the browser test needs Chromium: `apt-get install chromium` (Debian), or set MLTEST_CHROMIUM to its binary")
+        })
+    })
+}
+
 fn run(command: &mut Command) {
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("{command:?} cannot start: {e}"));
     assert!(
         output.status.success(),
-        "{command:?} failed while setting up the test Python:\n{}",
+        "{command:?} failed while setting up what the tests need:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -302,13 +302,14 @@ mod tests {
         let mut check = CheckResult::new("c", "p", Severity::Error);
         check.plugin_version = "<img src=x onerror=alert(1)>".into();
         check.findings = vec![FindingResult::new(
-            "<b>",
+            "<blink>",
             Outcome::Fail,
             "\"'><script>alert(1)</script>",
         )];
         check.outcome = Outcome::Fail;
         let html = render(&RunResult::new("<s>", Duration::ZERO, vec![check]));
-        assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"));
+        assert!(!html.contains("<script>") && !html.contains("<img") && !html.contains("<blink>"));
+        assert!(html.contains("&lt;blink&gt;"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("default-src 'none'"));
     }

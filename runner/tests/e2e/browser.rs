@@ -4,30 +4,15 @@
 //! JSON report holds data for. The screenshot is kept as a test artifact
 //! (`target/test-artifacts/html-report.png`; README's image is a copy).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::support::{Scratch, check, root};
 
-fn chromium() -> PathBuf {
-    let found = std::env::var_os("MLTEST_CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|p| p.join("chromium"))
-                    .find(|p| p.is_file())
-            })
-        });
-    found.unwrap_or_else(|| {
-        panic!("chromium is not installed: `apt-get install chromium` (.ci/run does this), or set MLTEST_CHROMIUM")
-    })
-}
-
 /// Headless Chromium on a file, with a profile of its own and console
 /// messages on stderr.
 fn browse(page: &Path, profile: &Path, extra: &[&str]) -> Output {
-    Command::new(chromium())
+    Command::new(mltest_testkit::chromium())
         .args([
             "--headless",
             "--no-sandbox",
