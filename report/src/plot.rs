@@ -17,6 +17,9 @@ pub const PLOT_PROPERTY: &str = "mltest.plot";
 pub const MAX_POINTS: usize = 256;
 /// Longest label (category, group, column or cell), in bytes.
 pub const MAX_LABEL: usize = 200;
+/// Largest magnitude of an edge, a metric value or a bound: far past any
+/// real one, and small enough that differences of two stay finite.
+pub const MAX_MAGNITUDE: f64 = 1e100;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -85,10 +88,23 @@ impl Plot {
     /// Checks a plot from a plugin before it goes in the report.
     pub fn validate(&self) -> Result<(), String> {
         let finite = |name: &str, values: &[f64]| {
-            if values.iter().all(|v| v.is_finite()) {
+            if values
+                .iter()
+                .all(|v| v.is_finite() && v.abs() <= MAX_MAGNITUDE)
+            {
                 Ok(())
             } else {
-                Err(format!("`{name}` holds a value that is not finite"))
+                Err(format!(
+                    "`{name}` holds a value that is not finite or past {MAX_MAGNITUDE:e}"
+                ))
+            }
+        };
+        // Shares and rates are fractions.
+        let shares = |name: &str, values: &[f64]| {
+            if values.iter().all(|v| (0.0..=1.0).contains(v)) {
+                Ok(())
+            } else {
+                Err(format!("`{name}` holds a value outside [0, 1]"))
             }
         };
         let points = |name: &str, n: usize| {
@@ -127,8 +143,8 @@ impl Plot {
                 same(("reference", reference.len()), ("current", current.len()))?;
                 same(("edges", edges.len()), ("bins + 1", reference.len() + 1))?;
                 finite("edges", edges)?;
-                finite("reference", reference)?;
-                finite("current", current)?;
+                shares("reference", reference)?;
+                shares("current", current)?;
                 if edges.windows(2).any(|w| w[0] > w[1]) {
                     return Err("`edges` must not decrease".into());
                 }
@@ -143,8 +159,8 @@ impl Plot {
                 same(("labels", names.len()), ("reference", reference.len()))?;
                 same(("labels", names.len()), ("current", current.len()))?;
                 labels("labels", names)?;
-                finite("reference", reference)?;
-                finite("current", current)
+                shares("reference", reference)?;
+                shares("current", current)
             }
             Plot::Groups {
                 metric,
@@ -160,7 +176,7 @@ impl Plot {
                 for s in series {
                     labels("series", std::slice::from_ref(&s.name))?;
                     same(("groups", groups.len()), ("a series", s.values.len()))?;
-                    finite(
+                    shares(
                         "values",
                         &s.values.iter().flatten().copied().collect::<Vec<_>>(),
                     )?;
@@ -220,7 +236,22 @@ mod tests {
             groups: vec!["a".into()],
             series: vec![Series::new("selection_rate", vec![Some(f64::NAN)], None)],
         };
-        assert!(nan.validate().unwrap_err().contains("finite"));
+        assert!(nan.validate().unwrap_err().contains("outside [0, 1]"));
+        // Values that would overflow SVG coordinates are refused.
+        let huge = Plot::Comparison {
+            metric: "auc".into(),
+            candidate: -1e308,
+            baseline: 1e308,
+            allowed: 0.0,
+            greater_is_better: true,
+        };
+        assert!(huge.validate().unwrap_err().contains("not finite or past"));
+        let negative = Plot::Histogram {
+            edges: vec![0.0, 1.0],
+            reference: vec![-0.5],
+            current: vec![1.0],
+        };
+        assert!(negative.validate().is_err());
         let ragged = Plot::Rows {
             columns: vec!["a".into(), "b".into()],
             rows: vec![vec!["1".into()]],

@@ -103,7 +103,11 @@ pub fn reports(texts: &[String], numbers: &[f64]) {
     }
     let check = crate::run::finish(check);
     let run = RunResult::new(text(5), Duration::from_millis(3), vec![check]);
-    let xml = crate::report::junit::render(&run, crate::report::junit::Flavor::Extended);
+    let xml = crate::report::junit::render(
+        &run,
+        crate::report::junit::Flavor::Extended,
+        &crate::report::RepoPaths::default(),
+    );
     let xml = String::from_utf8(xml).expect("JUnit is UTF-8");
     assert!(
         !xml.chars()
@@ -118,7 +122,12 @@ pub fn reports(texts: &[String], numbers: &[f64]) {
     // JSON whose every entry has an integer line; no raw `<` from a
     // plugin may reach the HTML.
     let paths = crate::report::RepoPaths::default();
-    let log = crate::report::github::log(&run, &paths);
+    let detail = crate::report::terminal::Detail {
+        verbose: true,
+        explain: true,
+    };
+    let log =
+        crate::report::github::log(&run, &paths) + &crate::report::github::terminal(&run, detail);
     // Outside the stop-commands fences (where the runner parses nothing),
     // every command is one mltest wrote.
     let mut fence: Option<String> = None;

@@ -367,6 +367,7 @@ fn run_suite(
         junit: String::from_utf8_lossy(&crate::report::junit::render(
             &executed.result,
             crate::report::junit::Flavor::Extended,
+            &crate::report::RepoPaths::default(),
         ))
         .into_owned(),
     })

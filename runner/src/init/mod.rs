@@ -43,7 +43,9 @@ pub(crate) enum InitError {
     #[error("nothing to infer a suite from")]
     #[diagnostic(
         code(mltest::init::no_inputs),
-        help("give --model DIR (an MLflow model folder) and/or --training TABLE")
+        help(
+            "give --model DIR (an MLflow model folder) and/or --training TABLE, or --metrics FILE"
+        )
     )]
     NoInputs,
     #[error("cannot tell the format of {}", .0.display())]
@@ -76,13 +78,16 @@ pub(crate) fn write(inputs: &Inputs) -> Result<Written, InitError> {
     if inputs.output.exists() && !inputs.force {
         return Err(InitError::Exists(inputs.output.clone()));
     }
-    if inputs.model.is_none() && inputs.training.is_none() {
+    if inputs.model.is_none() && inputs.training.is_none() && inputs.metrics.is_none() {
         return Err(InitError::NoInputs);
     }
-    let output = std::path::absolute(&inputs.output).map_err(|e| InitError::Write {
-        path: inputs.output.clone(),
-        message: e.to_string(),
-    })?;
+    // `absolute` keeps `..`: normalised, so relative paths count right.
+    let output = normal(
+        &std::path::absolute(&inputs.output).map_err(|e| InitError::Write {
+            path: inputs.output.clone(),
+            message: e.to_string(),
+        })?,
+    );
     let dir = output.parent().map(Path::to_path_buf).unwrap_or_default();
 
     // The inputs as artifacts, read through the catalog.
@@ -304,20 +309,28 @@ pub(crate) fn write(inputs: &Inputs) -> Result<Written, InitError> {
         } else {
             None
         };
-        checks.push("metrics");
+        let known = candidate
+            .keys()
+            .any(|m| mltest_report::metric::greater_is_better(m).is_some());
         t.blank();
-        t.line("[[check]]");
-        t.line("id = \"metrics\"");
-        t.line("plugin = \"metrics\"");
-        t.line("[check.params]");
-        t.set("candidate", "\"candidate_metrics\"", "");
-        if baseline.is_some() {
-            t.set("baseline", "\"baseline_metrics\"", "");
+        if known {
+            checks.push("metrics");
+            t.line("[[check]]");
+            t.line("id = \"metrics\"");
+            t.line("plugin = \"metrics\"");
+            t.line("[check.params]");
+            t.set("candidate", "\"candidate_metrics\"", "");
+            if baseline.is_some() {
+                t.set("baseline", "\"baseline_metrics\"", "");
+            }
+        } else {
+            t.comment("no metric's direction is known, so no metrics check: add one with");
+            t.comment("greater_is_better per metric ([check.params.thresholds.NAME])");
         }
         for (metric, value) in &candidate {
             let key = toml_text::key(metric);
             match mltest_report::metric::greater_is_better(metric) {
-                Some(higher) => {
+                Some(higher) if known => {
                     t.line(&format!("[check.params.thresholds.{key}]"));
                     let direction = if higher { "higher" } else { "lower" };
                     match &baseline {
@@ -337,7 +350,7 @@ pub(crate) fn write(inputs: &Inputs) -> Result<Written, InitError> {
                         }
                     }
                 }
-                None => t.comment(&format!(
+                _ => t.comment(&format!(
                     "{metric} = {}: direction unknown; to gate on it, add [check.params.thresholds.{key}] with greater_is_better",
                     short(*value)
                 )),

@@ -20,8 +20,10 @@ impl Text {
         self.out.push('\n');
     }
 
+    /// Comment text is escaped: TOML forbids control characters (a column
+    /// name may hold one) in comments.
     pub(super) fn comment(&mut self, text: &str) {
-        for line in text.lines() {
+        for line in mltest_report::text::escape_controls(text).lines() {
             self.out.push_str("# ");
             self.out.push_str(line);
             self.out.push('\n');
@@ -35,11 +37,8 @@ impl Text {
             self.line(&line);
         } else {
             let pad = COMMENT_COLUMN.saturating_sub(line.chars().count()).max(1);
-            self.line(&format!(
-                "{line}{}# {}",
-                " ".repeat(pad),
-                why.replace('\n', " ")
-            ));
+            let why = mltest_report::text::escape_controls(why).replace('\n', " ");
+            self.line(&format!("{line}{}# {why}", " ".repeat(pad)));
         }
     }
 
@@ -53,17 +52,27 @@ pub(super) fn quoted(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-/// A bare key when TOML allows one, else a quoted key.
+/// A bare key when TOML allows one, else a one-line basic string (a
+/// multi-line string is not a key), escaped as TOML requires.
 pub(super) fn key(name: &str) -> String {
     if !name.is_empty()
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        name.to_string()
-    } else {
-        quoted(name)
+        return name.to_string();
     }
+    let mut out = String::from("\"");
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// A float TOML reads back as the same value, rounded to six decimals.
@@ -86,8 +95,11 @@ mod tests {
         let mut t = Text::default();
         t.set("plain", &quoted("a \"quoted\" \\ value"), "why");
         t.set("odd key.with dots", &number(0.700000001), "");
+        t.set("line\nbreak\"key", "1", "why\r\x07");
+        t.comment("a\rb");
         let parsed: toml::Table = toml::from_str(&t.finish()).unwrap();
         assert_eq!(parsed["plain"].as_str(), Some("a \"quoted\" \\ value"));
         assert_eq!(parsed["odd key.with dots"].as_float(), Some(0.7));
+        assert_eq!(parsed["line\nbreak\"key"].as_integer(), Some(1));
     }
 }

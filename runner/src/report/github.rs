@@ -88,6 +88,16 @@ pub(crate) fn log(result: &RunResult, paths: &RepoPaths) -> String {
     out
 }
 
+/// The terminal summary for a GitHub log: uncoloured, and fenced, since it
+/// holds plugin text with its line breaks (a message could otherwise put
+/// a workflow command on a line of its own).
+pub(crate) fn terminal(result: &RunResult, detail: super::terminal::Detail) -> String {
+    let mut text = Vec::new();
+    let _ = super::terminal::write(&mut text, result, detail);
+    let text = anstream::adapter::strip_str(&String::from_utf8_lossy(&text)).to_string();
+    stop_commands(&text)
+}
+
 /// Wraps untrusted text so the runner parses no command in it. The token
 /// is a digest of the text itself, so the text cannot contain it (and the
 /// output stays deterministic).
@@ -304,10 +314,11 @@ pub(crate) fn summary(result: &RunResult, paths: &RepoPaths, budget: usize) -> S
     );
     out.push_str("| | check | plugin | failed | warned | passed | skipped | time |\n");
     out.push_str("|---|---|---|---:|---:|---:|---:|---:|\n");
+    // The table gets at most half the budget; the details the rest.
+    let mut checks_left = 0usize;
     for check in &result.checks {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} {} | {} | {} | {} | {} | {} ms |",
+        let row = format!(
+            "| {} | {} | {} {} | {} | {} | {} | {} | {} ms |\n",
             icon(check.outcome),
             cell(&check.id),
             cell(&check.plugin),
@@ -317,6 +328,17 @@ pub(crate) fn summary(result: &RunResult, paths: &RepoPaths, budget: usize) -> S
             check.count(Outcome::Pass),
             check.count(Outcome::Skip),
             check.duration_ms.as_millis()
+        );
+        if checks_left > 0 || out.len() + row.len() > budget / 2 {
+            checks_left += 1;
+            continue;
+        }
+        out.push_str(&row);
+    }
+    if checks_left > 0 {
+        let _ = writeln!(
+            out,
+            "\n_{checks_left} more checks did not fit this summary; the JUnit and JSON reports have them all._"
         );
     }
     out.push('\n');
@@ -442,6 +464,28 @@ mod tests {
     }
 
     #[test]
+    fn the_terminal_summary_cannot_issue_commands() {
+        let mut result = run(1, 1, Outcome::Fail);
+        result.checks[0].findings[0].message = "x\n::error file=a::pwned\n##[add-mask]y".into();
+        let text = terminal(
+            &result,
+            super::super::terminal::Detail {
+                verbose: true,
+                explain: true,
+            },
+        );
+        let mut lines = text.lines();
+        let open = lines.next().unwrap();
+        let token = open.strip_prefix("::stop-commands::").expect("fenced");
+        let body: Vec<&str> = lines.collect();
+        assert_eq!(body.last(), Some(&format!("::{token}::").as_str()));
+        assert!(
+            body.iter().any(|l| l.starts_with("::error file=a::pwned")),
+            "the text is there, inert"
+        );
+    }
+
+    #[test]
     fn stop_commands_enclose_untrusted_output() {
         let hostile = "::error::injected\n::endgroup::\n";
         let wrapped = stop_commands(hostile);
@@ -466,6 +510,11 @@ mod tests {
             text.matches("<details>").count(),
             text.matches("</details>").count()
         );
+        // Thousands of checks: the table itself is cut, and says so.
+        let many = run(5000, 1, Outcome::Fail);
+        let text = summary(&many, &RepoPaths::default(), 64 * 1024);
+        assert!(text.len() <= 64 * 1024, "{}", text.len());
+        assert!(text.contains("more checks did not fit this summary"));
     }
 
     #[test]

@@ -28,6 +28,8 @@ use mltest_report::number::short as number;
 use mltest_report::text::escape_controls;
 use mltest_report::{CheckResult, FindingResult, Outcome, RunResult, Tally};
 
+use super::RepoPaths;
+
 /// Which attribute set the report uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Flavor {
@@ -40,22 +42,34 @@ pub(crate) enum Flavor {
     Strict,
 }
 
-pub(crate) fn render(result: &RunResult, flavor: Flavor) -> Vec<u8> {
+/// `paths` makes the `file` attributes repository-relative, which is what
+/// GitLab and the GitHub JUnit actions resolve.
+pub(crate) fn render(result: &RunResult, flavor: Flavor, paths: &RepoPaths) -> Vec<u8> {
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     // Writing into a Vec<u8> cannot fail for I/O reasons.
-    let _ = document(&mut writer, result, flavor);
+    let _ = document(&mut writer, result, flavor, paths);
     let mut out = writer.into_inner();
     out.push(b'\n');
     out
 }
 
-pub(crate) fn write(result: &RunResult, path: &Path, flavor: Flavor) -> std::io::Result<()> {
-    std::fs::write(path, render(result, flavor))
+pub(crate) fn write(
+    result: &RunResult,
+    path: &Path,
+    flavor: Flavor,
+    paths: &RepoPaths,
+) -> std::io::Result<()> {
+    std::fs::write(path, render(result, flavor, paths))
 }
 
 type Xml = Writer<Vec<u8>>;
 
-fn document(w: &mut Xml, result: &RunResult, flavor: Flavor) -> std::io::Result<()> {
+fn document(
+    w: &mut Xml,
+    result: &RunResult,
+    flavor: Flavor,
+    paths: &RepoPaths,
+) -> std::io::Result<()> {
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let findings = result.count().findings;
     let mut root = BytesStart::new("testsuites");
@@ -64,7 +78,7 @@ fn document(w: &mut Xml, result: &RunResult, flavor: Flavor) -> std::io::Result<
     root.push_attribute(("time", seconds(result.duration_ms).as_str()));
     w.write_event(Event::Start(root))?;
     for check in &result.checks {
-        suite(w, result, check, flavor)?;
+        suite(w, result, check, flavor, paths)?;
     }
     w.write_event(Event::End(BytesEnd::new("testsuites")))?;
     Ok(())
@@ -87,7 +101,13 @@ fn seconds(d: std::time::Duration) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
 }
 
-fn suite(w: &mut Xml, run: &RunResult, check: &CheckResult, flavor: Flavor) -> std::io::Result<()> {
+fn suite(
+    w: &mut Xml,
+    run: &RunResult,
+    check: &CheckResult,
+    flavor: Flavor,
+    paths: &RepoPaths,
+) -> std::io::Result<()> {
     let id = sanitize(&check.id);
     let mut element = BytesStart::new("testsuite");
     element.push_attribute(("name", id.as_str()));
@@ -101,7 +121,7 @@ fn suite(w: &mut Xml, run: &RunResult, check: &CheckResult, flavor: Flavor) -> s
         element.push_attribute(("timestamp", sanitize(&run.started_at).as_str()));
     }
     if let Some(location) = &check.location {
-        element.push_attribute(("file", sanitize(&location.file).as_str()));
+        element.push_attribute(("file", sanitize(&paths.relative(&location.file)).as_str()));
     }
     w.write_event(Event::Start(element))?;
 
@@ -112,7 +132,7 @@ fn suite(w: &mut Xml, run: &RunResult, check: &CheckResult, flavor: Flavor) -> s
         } else {
             std::time::Duration::ZERO
         };
-        case(w, check, finding, &seconds(time), flavor)?;
+        case(w, check, finding, &seconds(time), flavor, paths)?;
     }
 
     // The check's facts go in its system-out, not in `<properties>`: no
@@ -152,6 +172,7 @@ fn case(
     finding: &FindingResult,
     time: &str,
     flavor: Flavor,
+    paths: &RepoPaths,
 ) -> std::io::Result<()> {
     let mut element = BytesStart::new("testcase");
     element.push_attribute(("name", sanitize(&finding.name).as_str()));
@@ -161,7 +182,7 @@ fn case(
     if flavor == Flavor::Extended
         && let Some(location) = location
     {
-        element.push_attribute(("file", sanitize(&location.file).as_str()));
+        element.push_attribute(("file", sanitize(&paths.relative(&location.file)).as_str()));
         element.push_attribute(("line", location.line.to_string().as_str()));
     }
     w.write_event(Event::Start(element))?;
@@ -267,7 +288,8 @@ mod tests {
 
     #[test]
     fn cases_carry_locations_and_skips_their_reason() {
-        let xml = String::from_utf8(render(&run(), Flavor::Extended)).unwrap();
+        let xml =
+            String::from_utf8(render(&run(), Flavor::Extended, &RepoPaths::default())).unwrap();
         assert!(
             xml.contains(r#"<testsuites name="demo" tests="3" failures="1" errors="0""#),
             "{xml}"
@@ -285,7 +307,8 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("<system-out>warning: close"), "{xml}");
-        let strict = String::from_utf8(render(&run(), Flavor::Strict)).unwrap();
+        let strict =
+            String::from_utf8(render(&run(), Flavor::Strict, &RepoPaths::default())).unwrap();
         assert!(!strict.contains(" line="), "{strict}");
         assert!(
             strict.contains(r#"<testsuite name="metrics""#)

@@ -139,7 +139,7 @@ pub(crate) fn emit(result: &RunResult, outputs: &Outputs<'_>) -> Vec<String> {
         write(
             "JUnit",
             path,
-            junit::write(result, path, outputs.junit_flavor),
+            junit::write(result, path, outputs.junit_flavor, &paths),
         );
     }
     if let Some(path) = outputs.html {
@@ -191,9 +191,22 @@ pub(crate) fn emit(result: &RunResult, outputs: &Outputs<'_>) -> Vec<String> {
         None => String::new(),
     };
     // Plain streams, not the styled ones: nothing may come before `::`.
+    let github = outputs.ci == Some(Platform::Github);
     if json_on_stdout {
         let _ = std::io::stderr().write_all(ci_log.as_bytes());
-        let _ = writeln!(std::io::stdout(), "{}", result.to_json());
+        let mut json = result.to_json();
+        if github {
+            // The runner's legacy `##[command]` form is matched anywhere in
+            // a line; `\u0023` is the same JSON string, inert to it.
+            json = json.replace("##[", "#\\u0023[");
+        }
+        let _ = writeln!(std::io::stdout(), "{json}");
+    } else if github {
+        // The summary holds plugin text with its line breaks: fenced, so
+        // a message cannot start a workflow command on a line of its own.
+        let mut out = std::io::stdout();
+        let _ = out.write_all(ci_log.as_bytes());
+        let _ = out.write_all(github::terminal(result, outputs.detail).as_bytes());
     } else {
         let _ = std::io::stdout().write_all(ci_log.as_bytes());
         let _ = terminal::write(&mut anstream::stdout(), result, outputs.detail);

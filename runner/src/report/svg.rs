@@ -16,8 +16,10 @@ const CURRENT: &str = "#e1712b";
 const BOUND: &str = "#c0392b";
 const SERIES: [&str; 4] = ["#4c72b0", "#dd8452", "#55a868", "#8172b3"];
 
-/// Coordinates with one decimal: enough on screen, stable as text.
+/// Coordinates with one decimal: enough on screen, stable as text. A
+/// non-finite value (which validated plots cannot produce) draws at 0.
 fn n(v: f64) -> String {
+    let v = if v.is_finite() { v } else { 0.0 };
     let s = format!("{v:.1}");
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
@@ -115,8 +117,8 @@ fn histogram(edges: &[f64], reference: &[f64], current: &[f64], title: &str) -> 
                 escape(&format!(
                     "{} [{}, {}]: {:.1}%",
                     if j == 0 { "reference" } else { "current" },
-                    significant(edges[i], 4),
-                    significant(edges[i + 1], 4),
+                    significant(edges.get(i).copied().unwrap_or_default(), 4),
+                    significant(edges.get(i + 1).copied().unwrap_or_default(), 4),
                     **value * 100.0
                 ))
             );
@@ -162,14 +164,11 @@ fn categories(labels: &[String], reference: &[f64], current: &[f64], title: &str
         10.0,
         &[("reference", REFERENCE), ("current", CURRENT)],
     );
-    for (i, label) in labels.iter().enumerate() {
+    for (i, ((label, &r), &c)) in labels.iter().zip(reference).zip(current).enumerate() {
         let y = top + row * i as f64;
         let short: String = label.chars().take(14).collect();
         text(&mut out, label_w - 4.0, y + 12.0, "end", &short);
-        for (j, (value, colour)) in [(reference[i], REFERENCE), (current[i], CURRENT)]
-            .iter()
-            .enumerate()
-        {
+        for (j, (value, colour)) in [(r, REFERENCE), (c, CURRENT)].iter().enumerate() {
             let _ = write!(
                 out,
                 "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"7\" fill=\"{colour}\"><title>{}</title></rect>",
@@ -185,10 +184,10 @@ fn categories(labels: &[String], reference: &[f64], current: &[f64], title: &str
         }
         text(
             &mut out,
-            label_w + bar_w * current[i].max(reference[i]) / max + 4.0,
+            label_w + bar_w * c.max(r) / max + 4.0,
             y + 12.0,
             "start",
-            &format!("{:.0}%", current[i] * 100.0),
+            &format!("{:.0}%", c * 100.0),
         );
     }
     out.push_str("</svg>");
