@@ -10,12 +10,13 @@
 mod toml_text;
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type};
 
 use crate::catalog::Catalog;
+use crate::files::normal;
 use crate::suite::{ArtifactSpec, Format, SizeLimits};
 use toml_text::{Text, quoted};
 
@@ -449,21 +450,6 @@ fn distinct_integers(values: &dyn Array, limit: usize) -> Option<usize> {
         }
     }
     Some(seen.len())
-}
-
-/// `a/./b/../c` → `a/c`, without the filesystem.
-fn normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The deepest folder holding both (absolute, normal) paths.

@@ -62,25 +62,7 @@ pub(crate) fn log(result: &RunResult, paths: &RepoPaths) -> String {
             escape_data(&check.plugin),
             escape_data(&escape_controls(&check.plugin_version))
         );
-        let mut echoed = String::new();
-        for f in &check.findings {
-            let _ = writeln!(
-                echoed,
-                "{:<5} {}: {}",
-                f.outcome.as_str(),
-                escape_controls(&f.name),
-                escape_controls(&f.message).replace('\n', " ")
-            );
-        }
-        for line in &check.logs {
-            let _ = writeln!(echoed, "| {}", escape_controls(line));
-        }
-        for line in escape_controls(&check.stdout).lines() {
-            let _ = writeln!(echoed, "| stdout: {line}");
-        }
-        for line in escape_controls(&check.stderr).lines() {
-            let _ = writeln!(echoed, "| stderr: {line}");
-        }
+        let echoed = super::check_log(check);
         out.push_str(&stop_commands(&echoed));
         out.push_str("::endgroup::\n");
     }

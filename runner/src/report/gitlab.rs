@@ -53,23 +53,7 @@ pub(crate) fn log(result: &RunResult, now: u64) -> String {
             escape_controls(&check.plugin),
             escape_controls(&check.plugin_version)
         );
-        for f in &check.findings {
-            let _ = writeln!(
-                out,
-                "{:<5} {}: {}",
-                f.outcome.as_str(),
-                escape_controls(&f.name),
-                escape_controls(&f.message).replace('\n', " ")
-            );
-        }
-        for line in &check.logs {
-            let _ = writeln!(out, "| {}", escape_controls(line));
-        }
-        for (stream, text) in [("stdout", &check.stdout), ("stderr", &check.stderr)] {
-            for line in escape_controls(text).lines() {
-                let _ = writeln!(out, "| {stream}: {line}");
-            }
-        }
+        out.push_str(&super::check_log(check));
         let _ = write!(out, "\x1b[0Ksection_end:{now}:{name}\r\x1b[0K\n");
     }
     out

@@ -17,7 +17,9 @@ mod svg;
 pub(crate) mod terminal;
 
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use crate::files::normal;
 
 use mltest_report::RunResult;
 
@@ -92,21 +94,6 @@ impl RepoPaths {
             Err(_) => file.to_string(),
         }
     }
-}
-
-/// `a/./b/../c` → `a/c`, without touching the filesystem.
-fn normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Where each output goes.
@@ -212,6 +199,32 @@ pub(crate) fn emit(result: &RunResult, outputs: &Outputs<'_>) -> Vec<String> {
         let _ = terminal::write(&mut anstream::stdout(), result, outputs.detail);
     }
     failed
+}
+
+/// A check's findings (one line each) and plugin output, control
+/// characters escaped: the body of its GitHub group and GitLab section.
+fn check_log(check: &mltest_report::CheckResult) -> String {
+    use mltest_report::text::escape_controls;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for f in &check.findings {
+        let _ = writeln!(
+            out,
+            "{:<5} {}: {}",
+            f.outcome.as_str(),
+            escape_controls(&f.name),
+            escape_controls(&f.message).replace('\n', " ")
+        );
+    }
+    for line in &check.logs {
+        let _ = writeln!(out, "| {}", escape_controls(line));
+    }
+    for (stream, text) in [("stdout", &check.stdout), ("stderr", &check.stderr)] {
+        for line in escape_controls(text).lines() {
+            let _ = writeln!(out, "| {stream}: {line}");
+        }
+    }
+    out
 }
 
 fn append(path: &Path, text: &str) -> std::io::Result<()> {

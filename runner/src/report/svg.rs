@@ -59,6 +59,12 @@ fn legend(out: &mut String, x: f64, y: f64, entries: &[(&str, &str)]) {
     }
 }
 
+/// The largest value, never below the smallest positive number, so a
+/// plot of zeros scales by it instead of dividing by zero.
+fn peak(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE)
+}
+
 /// Draws a plot; `None` for kinds that are tables, not pictures.
 pub(crate) fn draw(plot: &Plot, title: &str) -> Option<String> {
     match plot {
@@ -94,12 +100,7 @@ pub(crate) fn draw(plot: &Plot, title: &str) -> Option<String> {
 fn histogram(edges: &[f64], reference: &[f64], current: &[f64], title: &str) -> String {
     let (w, h, top, bottom) = (280.0, 110.0, 14.0, 22.0);
     let plot_h = h - top - bottom;
-    let max = reference
-        .iter()
-        .chain(current)
-        .copied()
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let max = peak(reference.iter().chain(current).copied());
     let bins = reference.len().max(1) as f64;
     let slot = (w - 10.0) / bins;
     let mut out = open(w, h, title);
@@ -150,12 +151,7 @@ fn categories(labels: &[String], reference: &[f64], current: &[f64], title: &str
     let row = 18.0;
     let (w, top, label_w) = (280.0, 16.0, 90.0);
     let h = top + row * labels.len() as f64 + 4.0;
-    let max = reference
-        .iter()
-        .chain(current)
-        .copied()
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let max = peak(reference.iter().chain(current).copied());
     let bar_w = w - label_w - 40.0;
     let mut out = open(w, h, title);
     legend(
@@ -202,12 +198,12 @@ fn grouped(groups: &[String], series: &[mltest_report::Series], title: &str) -> 
     let w = left + slot * groups.len() as f64 + 10.0;
     let h = 150.0;
     let plot_h = h - top - bottom;
-    let max = series
-        .iter()
-        .flat_map(|s| s.values.iter().flatten().chain(s.bound.iter()))
-        .copied()
-        .fold(0.0_f64, f64::max)
-        .max(f64::MIN_POSITIVE);
+    let max = peak(
+        series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().chain(s.bound.iter()))
+            .copied(),
+    );
     let y = |v: f64| top + plot_h - plot_h * v / max;
     let mut out = open(w, h, title);
     let entries: Vec<(&str, &str)> = series
