@@ -40,7 +40,7 @@ pub struct Confusion {
 }
 
 /// Each row's truth value, `None` where missing.
-fn truth(
+pub(crate) fn truth(
     array: &dyn Array,
     positive: &str,
     threshold: Option<f64>,

@@ -13,6 +13,7 @@ pub mod confusion;
 mod describe;
 pub mod drift;
 pub mod ks;
+pub mod quality;
 pub mod sample;
 pub mod stats;
 mod views;
