@@ -119,6 +119,15 @@ pub trait Backend: Send + Sync {
         compare::compare_columns(actual, expected, tolerance, limit)
     }
 
+    /// Model quality from holdout predictions, per slice, with the paired
+    /// statistics against a champion.
+    fn quality(
+        &self,
+        request: &quality::holdout::Request,
+    ) -> Result<quality::holdout::Report, quality::holdout::HoldoutError> {
+        quality::holdout::evaluate(request)
+    }
+
     /// Pairs two tables' rows by their key columns (table comparison).
     fn align_by_key(
         &self,

@@ -14,6 +14,7 @@
 //! differences are listed on each function.
 
 pub mod binary;
+pub mod holdout;
 pub mod multiclass;
 pub mod paired;
 #[cfg(test)]

@@ -386,6 +386,19 @@ impl wit::Host for CheckState {
         })
     }
 
+    fn quality(
+        &mut self,
+        data: Resource<TableHandle>,
+        request: wit::QualityRequest,
+    ) -> Fallible<wit::QualityReport> {
+        super::quality::check(&request)?;
+        let data = table(self, &data)?;
+        let deadline = self.deadline();
+        bounded(deadline, move || {
+            super::quality::evaluate(&data, request, deadline, read)
+        })
+    }
+
     fn compare_tables(
         &mut self,
         actual: Resource<TableHandle>,

@@ -12,6 +12,7 @@ mod clocks;
 mod imports;
 mod kernels;
 mod limits;
+mod quality;
 mod state;
 
 use std::collections::BTreeMap;
