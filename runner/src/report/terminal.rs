@@ -135,7 +135,9 @@ pub(crate) fn write(
         tally(counts.checks),
         counts.findings.total,
         tally(counts.findings),
-        result.duration_ms.as_secs_f64()
+        // Whole milliseconds, as the JSON keeps them, so `mltest report`
+        // prints the same line the run did.
+        result.duration_ms.as_millis() as f64 / 1000.0
     )
 }
 
