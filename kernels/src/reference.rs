@@ -26,7 +26,7 @@ fn cases(section: &str) -> &'static [Value] {
         .unwrap_or_else(|| panic!("no section {section}"))
 }
 
-fn number(v: &Value) -> f64 {
+pub(crate) fn number(v: &Value) -> f64 {
     match v {
         Value::String(s) => match s.as_str() {
             "nan" => f64::NAN,

@@ -192,18 +192,6 @@ impl Sum {
     }
 }
 
-/// Weighted confusion counts at the threshold.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Counts {
-    pub tp: f64,
-    pub fp: f64,
-    pub tn: f64,
-    pub fn_: f64,
-    /// Total weight of positive and of negative rows.
-    pub positives: f64,
-    pub negatives: f64,
-}
-
 /// What one pass gathers.
 #[derive(Default)]
 struct Pass {
@@ -389,23 +377,6 @@ fn finish(metric: BinaryMetric, p: &Pass, options: &BinaryOptions) -> Result<f64
         BinaryMetric::Tn => tn,
         BinaryMetric::Fn => fn_,
     })
-}
-
-/// The confusion counts alone, for McNemar and the slice sizes.
-pub fn counts(rows: &BinaryRows<'_>, order: &[u32], threshold: f64) -> Counts {
-    let options = BinaryOptions {
-        threshold,
-        ..BinaryOptions::default()
-    };
-    let p = pass(rows, order, &options, false, false);
-    Counts {
-        tp: p.tp.get(),
-        fp: p.fp.get(),
-        tn: p.tn.get(),
-        fn_: p.fn_.get(),
-        positives: p.positives.get(),
-        negatives: p.negatives.get(),
-    }
 }
 
 #[cfg(test)]

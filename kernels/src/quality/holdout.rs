@@ -335,11 +335,11 @@ fn decode(request: &Request) -> Result<Decoded, HoldoutError> {
                     values,
                 })
             };
-            (
-                Truth::Values(t.clone()),
+            let (candidate, champion) = (
                 model(&request.candidate)?,
                 request.champion.as_ref().map(model).transpose()?,
-            )
+            );
+            (Truth::Values(t), candidate, champion)
         }
         Task::Multiclass { .. } => {
             let label_text = texts(&request.label)?;

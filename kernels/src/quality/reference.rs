@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::binary::{self, BinaryMetric, BinaryOptions, BinaryRows, Ranking};
 use super::multiclass::{self, MulticlassMetric, MulticlassRows};
 use super::regression::{self, RegressionMetric, RegressionRows};
-use super::{Named, delong, mcnemar};
+use super::{Named, Undefined, delong, mcnemar};
+use crate::reference::number;
 
 static CASES: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../testdata/quality.json")).expect("quality.json is JSON")
@@ -20,18 +21,6 @@ static CASES: LazyLock<Value> = LazyLock::new(|| {
 
 fn section(name: &str) -> &'static [Value] {
     CASES[name].as_array().expect("a section")
-}
-
-fn number(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => panic!("not a number: {other}"),
-        },
-        v => v.as_f64().unwrap_or_else(|| panic!("not a number: {v}")),
-    }
 }
 
 fn numbers(v: &Value) -> Vec<f64> {
@@ -47,7 +36,7 @@ fn weights(case: &Value) -> Option<Vec<f64>> {
 fn assert_close(
     case: &str,
     metric: &str,
-    actual: Result<f64, super::Undefined>,
+    actual: Result<f64, Undefined>,
     expected: f64,
     rtol: f64,
 ) {
@@ -71,6 +60,15 @@ fn assert_close(
     }
 }
 
+/// Each metric of `all` against the case's expected value, to 1e-12.
+fn assert_metrics<M: Named>(case: &Value, all: &[M], values: Vec<Result<f64, Undefined>>) {
+    let name = case["name"].as_str().unwrap();
+    for (metric, value) in all.iter().zip(values) {
+        let expected = number(&case["expected"][metric.name()]);
+        assert_close(name, metric.name(), value, expected, 1e-12);
+    }
+}
+
 fn truth(case: &Value) -> Vec<bool> {
     let positive = &case["pos_label"];
     case["y"]
@@ -84,7 +82,6 @@ fn truth(case: &Value) -> Vec<bool> {
 #[test]
 fn binary_metrics_match_scikit_learn() {
     for case in section("binary") {
-        let name = case["name"].as_str().unwrap();
         let (truth, score, weight) = (truth(case), numbers(&case["score"]), weights(case));
         let rows = BinaryRows {
             truth: &truth,
@@ -98,17 +95,13 @@ fn binary_metrics_match_scikit_learn() {
         };
         let ranking = Ranking::new(&score);
         let values = binary::evaluate(&rows, ranking.order(), &options, BinaryMetric::ALL);
-        for (metric, value) in BinaryMetric::ALL.iter().zip(values) {
-            let expected = number(&case["expected"][metric.name()]);
-            assert_close(name, metric.name(), value, expected, 1e-12);
-        }
+        assert_metrics(case, BinaryMetric::ALL, values);
     }
 }
 
 #[test]
 fn multiclass_metrics_match_scikit_learn() {
     for case in section("multiclass") {
-        let name = case["name"].as_str().unwrap();
         let classes = case["classes"].as_array().unwrap();
         let index = |v: &Value| classes.iter().position(|c| c == v).unwrap() as u32;
         let truth: Vec<u32> = case["y"].as_array().unwrap().iter().map(index).collect();
@@ -136,17 +129,13 @@ fn multiclass_metrics_match_scikit_learn() {
         let order: Vec<u32> = (0..truth.len() as u32).collect();
         let k = case["k"].as_u64().unwrap() as u32;
         let values = multiclass::evaluate(&rows, &order, k, MulticlassMetric::ALL);
-        for (metric, value) in MulticlassMetric::ALL.iter().zip(values) {
-            let expected = number(&case["expected"][metric.name()]);
-            assert_close(name, metric.name(), value, expected, 1e-12);
-        }
+        assert_metrics(case, MulticlassMetric::ALL, values);
     }
 }
 
 #[test]
 fn regression_metrics_match_scikit_learn() {
     for case in section("regression") {
-        let name = case["name"].as_str().unwrap();
         let (truth, prediction, weight) =
             (numbers(&case["y"]), numbers(&case["pred"]), weights(case));
         let rows = RegressionRows {
@@ -156,10 +145,7 @@ fn regression_metrics_match_scikit_learn() {
         };
         let order = regression::error_order(&rows);
         let values = regression::evaluate(&rows, order.order(), RegressionMetric::ALL);
-        for (metric, value) in RegressionMetric::ALL.iter().zip(values) {
-            let expected = number(&case["expected"][metric.name()]);
-            assert_close(name, metric.name(), value, expected, 1e-12);
-        }
+        assert_metrics(case, RegressionMetric::ALL, values);
     }
 }
 
