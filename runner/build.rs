@@ -8,6 +8,7 @@ const BUILTINS: &[(&str, &str)] = &[
     ("drift", "mltest-plugin-drift"),
     ("fairness", "mltest-plugin-fairness"),
     ("determinism", "mltest-plugin-determinism"),
+    ("performance", "mltest-plugin-performance"),
 ];
 
 fn main() {

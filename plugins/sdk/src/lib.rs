@@ -346,8 +346,9 @@ pub mod artifacts {
 pub mod kernels {
     pub use super::wit_kernels::{
         BinEdges, Binning, ColumnDiff, ColumnKind, Confusion, ConfusionCell, ConfusionRequest,
-        DriftMethod, DriftRequest, DriftResult, Mismatch, PairProfile, SideProfile, Smoothing,
-        TableDiff, TableDiffRequest, Tolerance,
+        DelongTest, DriftMethod, DriftRequest, DriftResult, McnemarTest, MetricValue, Mismatch,
+        PairProfile, Predictions, QualityReport, QualityRequest, Resampled, Resampling,
+        SideProfile, SliceQuality, Smoothing, TableDiff, TableDiffRequest, Task, Tolerance,
     };
     use super::*;
 
@@ -380,6 +381,12 @@ pub mod kernels {
     /// n, TP, FP, TN, FN per intersection of the grouping columns.
     pub fn confusion_by_group(table: &Table, request: &ConfusionRequest) -> Result<Confusion> {
         Ok(wit_kernels::confusion_by_group(table, request)?)
+    }
+
+    /// Model quality from holdout predictions: metrics on all rows and per
+    /// slice, and the paired comparison with the champion.
+    pub fn quality(table: &Table, request: &QualityRequest) -> Result<QualityReport> {
+        Ok(wit_kernels::quality(table, request)?)
     }
 
     /// Element-wise comparison of two tables, aligned by key or position.

@@ -13,6 +13,7 @@ mod fairness;
 mod gate;
 mod hostile;
 mod init;
+mod performance;
 mod reports;
 mod sandbox;
 mod suite_errors;
