@@ -30,6 +30,9 @@ struct Verdict {
     line: String,
     /// The rule's key under `/metrics/<metric>`.
     pointer: String,
+    /// What the rule compares with `threshold` (the value, a regression,
+    /// the interval's worst gain); the metric's value when absent.
+    observed: Option<f64>,
     threshold: Option<f64>,
     properties: Vec<(String, String)>,
     plot: Option<Plot>,
@@ -41,6 +44,7 @@ impl Verdict {
             outcome,
             line,
             pointer: pointer.to_string(),
+            observed: None,
             threshold: None,
             properties: Vec::new(),
             plot: None,
@@ -55,6 +59,10 @@ impl Verdict {
     }
     fn threshold(mut self, t: f64) -> Verdict {
         self.threshold = Some(t);
+        self
+    }
+    fn observed(mut self, v: f64) -> Verdict {
+        self.observed = Some(v);
         self
     }
     fn property(mut self, key: &str, value: impl ToString) -> Verdict {
@@ -203,8 +211,12 @@ impl Context<'_> {
         if let Some(p) = slice.positives {
             finding = finding.property("positives", fmt(p));
         }
-        if let Ok(v) = self.value(slice) {
-            finding = finding.observed(v).property("candidate", v);
+        let value = self.value(slice).ok();
+        if let Some(v) = value {
+            finding = finding.property("candidate", v);
+        }
+        if let Some(v) = lead.first().and_then(|l| l.observed).or(value) {
+            finding = finding.observed(v);
         }
         if let Some(Ok(v)) = self.champion(slice) {
             finding = finding.property("champion", v);
@@ -516,6 +528,7 @@ impl Context<'_> {
         };
         let mut verdict = Verdict::check(ok, pointer, line)
             .threshold(limit)
+            .observed(observed)
             .property(&format!("{kind}.observed"), fmt(observed))
             .property(&format!("{kind}.reference"), source);
         verdict.plot = Some(Plot::Comparison {
@@ -591,6 +604,7 @@ impl Context<'_> {
         let champion = self.champion(slice).and_then(|c| c.ok());
         let mut verdict = Verdict::check(ok, pointer, line)
             .threshold(bound)
+            .observed(worst_gain)
             .property(&format!("{kind}.method"), method.name())
             .property(&format!("{kind}.margin"), fmt(delta))
             .property(&format!("{kind}.confidence"), params.confidence)

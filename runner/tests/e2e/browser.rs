@@ -83,7 +83,7 @@ fn html_report_renders_in_chromium_with_no_console_errors() {
         dom.contains("id=\"outcome\">FAIL</span>"),
         "the verdict is shown"
     );
-    assert!(dom.contains("<b>5 of 5 checks failed</b>"));
+    assert!(dom.contains("<b>6 of 6 checks failed</b>"));
 
     // Drifted columns first, in the report's order of drift.
     let drift = check(&report, "drift");
@@ -131,8 +131,8 @@ fn html_report_renders_in_chromium_with_no_console_errors() {
         .count();
     assert_eq!(
         drawable,
-        9 + 9 + 3,
-        "drift columns, fairness findings, metrics comparisons"
+        9 + 9 + 3 + 10,
+        "drift columns, fairness findings, metrics and performance comparisons"
     );
     assert_eq!(dom.matches("<svg").count(), drawable);
     assert_eq!(

@@ -126,16 +126,23 @@ fn github_annotations_groups_summary_and_outputs() {
         .collect();
     assert_eq!(
         annotated,
-        ["determinism", "drift", "fairness", "metrics", "schema"]
-            .into_iter()
-            .collect()
+        [
+            "determinism",
+            "drift",
+            "fairness",
+            "metrics",
+            "performance",
+            "schema"
+        ]
+        .into_iter()
+        .collect()
     );
     let notice = found
         .iter()
         .find(|c| c.level == "notice")
         .expect("a closing notice");
     assert!(
-        notice.message.starts_with("8 more failing findings"),
+        notice.message.starts_with("10 more failing findings"),
         "{}",
         notice.message
     );
@@ -147,6 +154,9 @@ fn github_annotations_groups_summary_and_outputs() {
         let title = &c.props["title"];
         if title.contains("metrics.regression[auc]") {
             assert!(text.starts_with("max_regression"), "{title} → {text}");
+        }
+        if title.contains("performance.roc_auc[region=west]") {
+            assert!(text.starts_with("slices = "), "{title} → {text}");
         }
         if title.contains("drift.dataset") {
             assert!(text.starts_with("max_drifted_share"), "{title} → {text}");
@@ -181,9 +191,9 @@ fn github_annotations_groups_summary_and_outputs() {
     // Groups: one per check, closed; plugin output fenced by stop-commands.
     assert_eq!(
         log.matches("\n::group::").count() + usize::from(log.starts_with("::group::")),
-        5
+        6
     );
-    assert_eq!(log.matches("::endgroup::").count(), 5);
+    assert_eq!(log.matches("::endgroup::").count(), 6);
     let stop = Regex::new(r"(?m)^::stop-commands::(\S+)$").unwrap();
     for token in stop.captures_iter(&log) {
         assert!(
@@ -197,10 +207,10 @@ fn github_annotations_groups_summary_and_outputs() {
     let outputs = scratch.read("outputs.txt");
     for line in [
         "outcome=fail",
-        "checks=5",
-        "checks_failed=5",
-        "findings=72",
-        "findings_failed=18",
+        "checks=6",
+        "checks_failed=6",
+        "findings=84",
+        "findings_failed=20",
         "findings_warned=5",
     ] {
         assert!(
@@ -211,21 +221,21 @@ fn github_annotations_groups_summary_and_outputs() {
 
     // The summary, and what GitHub's renderer makes of it.
     let text = scratch.read("summary.md");
-    assert!(text.contains("**5 of 5 checks failed**"));
+    assert!(text.contains("**6 of 6 checks failed**"));
     assert!(text.len() < 1024 * 1024);
     let html = python(&["gfm", summary.to_str().unwrap()])["html"]
         .as_str()
         .unwrap()
         .to_string();
     // The checks table and one table per check with findings that need attention.
-    assert_eq!(html.matches("<table>").count(), 6, "{html}");
-    assert_eq!(html.matches("<details>").count(), 5);
+    assert_eq!(html.matches("<table>").count(), 7, "{html}");
+    assert_eq!(html.matches("<details>").count(), 6);
     assert!(html.contains("<td>metrics.regression[auc]</td>"), "{html}");
     let rows = html.matches("<tr>").count();
-    // Header rows (6) + a row per check (5) + per failing or warning finding (23).
+    // Header rows (7) + a row per check (6) + per failing or warning finding (25).
     assert_eq!(
         rows,
-        6 + 5 + count(&report, "fail") + count(&report, "warn")
+        7 + 6 + count(&report, "fail") + count(&report, "warn")
     );
 }
 
@@ -292,8 +302,8 @@ fn gitlab_sections_codequality_and_metrics() {
         );
         assert_eq!(run.code(), 1, "{}", run.all());
         let log = run.stdout();
-        assert_eq!(log.matches("\x1b[0Ksection_start:").count(), 5);
-        assert_eq!(log.matches("\x1b[0Ksection_end:").count(), 5);
+        assert_eq!(log.matches("\x1b[0Ksection_start:").count(), 6);
+        assert_eq!(log.matches("\x1b[0Ksection_end:").count(), 6);
         assert!(log.contains(":mltest_drift[collapsed=false]\r\x1b[0K"));
 
         let report: serde_json::Value = serde_json::from_str(&scratch.read("report.json")).unwrap();
@@ -325,8 +335,8 @@ fn gitlab_sections_codequality_and_metrics() {
         for l in metrics.lines() {
             assert!(line.is_match(l), "GitLab would drop: {l}");
         }
-        assert!(metrics.contains("mltest_checks{outcome=\"fail\"} 5\n"));
-        assert!(metrics.contains("mltest_findings{outcome=\"fail\"} 18\n"));
+        assert!(metrics.contains("mltest_checks{outcome=\"fail\"} 6\n"));
+        assert!(metrics.contains("mltest_findings{outcome=\"fail\"} 20\n"));
     }
     assert_eq!(
         fingerprints[0], fingerprints[1],
@@ -534,10 +544,10 @@ fn progress_shows_on_a_terminal_and_never_in_logs() {
     let tty = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{tty}");
     assert!(
-        tty.contains("checks ") && tty.contains("/5"),
+        tty.contains("checks ") && tty.contains("/6"),
         "no progress on a terminal:\n{tty}"
     );
-    assert!(tty.contains("PASSED: 5 checks"), "{tty}");
+    assert!(tty.contains("PASSED: 6 checks"), "{tty}");
     // Piped, and in CI: none.
     let piped = scratch.mltest(&["run", "mltest.toml"]);
     assert!(

@@ -16,7 +16,14 @@ fn passing_candidate_passes_with_a_warning_and_valid_reports() {
         finding(check(&report, "schema"), "schema.extra[request_id]")["outcome"],
         "warn"
     );
-    for id in ["schema", "metrics", "drift", "fairness", "determinism"] {
+    for id in [
+        "schema",
+        "metrics",
+        "performance",
+        "drift",
+        "fairness",
+        "determinism",
+    ] {
         assert_eq!(
             check(&report, id)["outcome"],
             if id == "schema" { "warn" } else { "pass" }
@@ -34,7 +41,7 @@ fn passing_candidate_passes_with_a_warning_and_valid_reports() {
     assert!(run.stdout().contains("PASSED"), "{}", run.all());
 
     let junit = scratch.validate_junit("report.xml");
-    assert_eq!(junit["suites"], 5);
+    assert_eq!(junit["suites"], 6);
     assert_eq!(junit["failures"], 0);
     assert_eq!(junit["errors"], 0);
     let findings = count(&report, "pass") + count(&report, "warn") + count(&report, "skip");
@@ -131,7 +138,10 @@ fn only_and_skip_select_checks_by_glob() {
     assert_eq!(report["checks"].as_array().unwrap().len(), 1);
     assert_eq!(report["checks"][0]["id"], "metrics");
 
-    let (_, report) = scratch.run_suite("regressed.toml", &["--skip", "metrics", "--skip", "d*"]);
+    let (_, report) = scratch.run_suite(
+        "regressed.toml",
+        &["--skip", "metrics", "--skip", "d*", "--skip", "perf*"],
+    );
     let ids: Vec<&str> = report["checks"]
         .as_array()
         .unwrap()
@@ -192,7 +202,7 @@ fn json_to_stdout_and_validate_and_plugins() {
     assert_eq!(run.code(), 0);
     let report: serde_json::Value =
         serde_json::from_str(&run.stdout()).expect("stdout is the JSON report alone");
-    assert_eq!(report["checks"].as_array().unwrap().len(), 5);
+    assert_eq!(report["checks"].as_array().unwrap().len(), 6);
 
     let run = scratch.mltest(&["validate", "regressed.toml"]);
     assert_eq!(
@@ -202,14 +212,21 @@ fn json_to_stdout_and_validate_and_plugins() {
         run.all()
     );
     assert!(
-        run.stdout().contains("valid (9 artifacts, 5 checks)"),
+        run.stdout().contains("valid (10 artifacts, 6 checks)"),
         "{}",
         run.all()
     );
 
     let run = scratch.mltest(&["plugins"]);
     assert_eq!(run.code(), 0);
-    for plugin in ["schema", "metrics", "drift", "fairness", "determinism"] {
+    for plugin in [
+        "schema",
+        "metrics",
+        "performance",
+        "drift",
+        "fairness",
+        "determinism",
+    ] {
         assert!(
             run.stdout()
                 .lines()
@@ -235,7 +252,7 @@ fn second_run_loads_compiled_plugins_from_the_cache() {
         .collect();
     assert_eq!(
         entries.len(),
-        5,
+        6,
         "one compiled entry per built-in plugin: {entries:?}"
     );
     assert!(entries.iter().all(|e| e.ends_with(".cwasm")));

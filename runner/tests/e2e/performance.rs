@@ -453,3 +453,101 @@ fn bad_holdouts_and_bad_rules_are_that_checks_error() {
     assert!(missing.contains("nope"), "{missing}");
     scratch.validate_junit("report.xml");
 }
+
+/// A multiclass and a regression case from the kernels' scikit-learn
+/// reference file, through the plugin: the findings' values are
+/// scikit-learn's, and the task's parameters reach the kernels.
+#[test]
+fn multiclass_and_regression_holdouts_measure_as_scikit_learn_does() {
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::support::root().join("kernels/src/testdata/quality.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let scratch = Scratch::credit_risk();
+    let float = |v: &serde_json::Value| v.as_f64().unwrap_or_else(|| panic!("{v}"));
+
+    let mc = &reference["multiclass"][0];
+    assert_eq!(mc["weight"], serde_json::Value::Null, "an unweighted case");
+    let classes: Vec<String> = mc["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut csv = format!(
+        "y,pred,{}\n",
+        classes
+            .iter()
+            .map(|c| format!("p{c}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    for (y, row) in mc["y"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(mc["proba"].as_array().unwrap())
+    {
+        let p: Vec<f64> = row.as_array().unwrap().iter().map(float).collect();
+        // numpy.argmax: the first maximum.
+        let best = (0..p.len()).fold(0, |b, j| if p[j] > p[b] { j } else { b });
+        let cells: Vec<String> = p.iter().map(|x| format!("{x:?}")).collect();
+        csv.push_str(&format!("{y},{},{}\n", classes[best], cells.join(",")));
+    }
+    scratch.write("data/multiclass.csv", csv);
+
+    let rg = &reference["regression"][0];
+    assert_eq!(rg["weight"], serde_json::Value::Null, "an unweighted case");
+    let mut csv = String::from("y,pred\n");
+    for (y, p) in rg["y"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(rg["pred"].as_array().unwrap())
+    {
+        csv.push_str(&format!("{:?},{:?}\n", float(y), float(p)));
+    }
+    scratch.write("data/regression.csv", csv);
+
+    let rules = |metrics: &serde_json::Value| {
+        metrics
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|m| format!("metrics.{m} = {{ min = -1e300 }}\n"))
+            .collect::<String>()
+    };
+    let probabilities = classes
+        .iter()
+        .map(|c| format!("\"{c}\" = \"p{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let suite = format!(
+        "[suite]\nname = \"tasks\"\n[artifacts]\nmc = \"data/multiclass.csv\"\nrg = \"data/regression.csv\"\n\
+         \n[[check]]\nid = \"multiclass\"\nplugin = \"performance\"\n[check.params]\ntable = \"mc\"\n\
+         task = \"multiclass\"\nlabel = \"y\"\ntop_k = {}\n\
+         candidate = {{ prediction = \"pred\", probabilities = {{ {probabilities} }} }}\n{}\
+         \n[[check]]\nid = \"regression\"\nplugin = \"performance\"\n[check.params]\ntable = \"rg\"\n\
+         task = \"regression\"\nlabel = \"y\"\ncandidate = \"pred\"\n{}",
+        mc["k"],
+        rules(&mc["expected"]),
+        rules(&rg["expected"]),
+    );
+    scratch.write("tasks.toml", suite);
+    let (run, report) = scratch.run_suite("tasks.toml", &[]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    for (id, case) in [("multiclass", mc), ("regression", rg)] {
+        let expected = case["expected"].as_object().unwrap();
+        assert!(expected.len() >= 7, "{id}: {expected:?}");
+        for (metric, want) in expected {
+            let f = finding(check(&report, id), &format!("performance.{metric}[all]"));
+            let got = f["observed"].as_f64().unwrap_or_else(|| panic!("{f:#}"));
+            let want = float(want);
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs().max(1e-300),
+                "{id} {metric}: {got} vs scikit-learn {want}"
+            );
+        }
+    }
+}
