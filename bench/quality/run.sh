@@ -39,13 +39,13 @@ export MLTEST_CACHE_DIR="$work/cache"
 
 # suite NAME ROWS PARAMS: a one-check suite over data/holdout-ROWS.parquet.
 suite() {
-    cat >"$work/$1-$2.toml" <<TOML
+    cat >"$data/$1-$2.toml" <<TOML
 [suite]
 name = "quality-bench-$1"
 [defaults]
 timeout = "600s"
 [artifacts]
-holdout = "$data/holdout-$2.parquet"
+holdout = "holdout-$2.parquet"
 [[check]]
 id = "performance"
 plugin = "performance"
@@ -110,8 +110,8 @@ row() { # what rows mltest-measure peer peer-measure [scale]
 for n in $sizes; do
     [[ -s "$data/holdout-$n.parquet" ]] || "$py" "$here/generate.py" --rows "$n" --out "$data"
     suite report "$n" "$report_params"
-    "$bin" run "$work/report-$n.toml" >/dev/null 2>&1 || true   # warm the compiled-plugin cache
-    m="$(measure "mltest-report-$n" "$bin" run "$work/report-$n.toml")"
+    "$bin" run "$data/report-$n.toml" >/dev/null 2>&1 || true   # warm the compiled-plugin cache
+    m="$(measure "mltest-report-$n" "$bin" run "$data/report-$n.toml")"
     p="$(measure "sklearn-report-$n" "$py" "$here/sklearn_quality.py" report "$data/holdout-$n.parquet")"
     row "10 binary metrics × 2 models × 8 slices" "$n" "$m" "scikit-learn" "$p"
 done
@@ -120,7 +120,7 @@ n=1000000
 [[ -s "$data/holdout-$n.parquet" ]] || "$py" "$here/generate.py" --rows "$n" --out "$data"
 suite bootstrap "$n" "$bootstrap_params"
 suite delong "$n" "$delong_params"
-m="$(measure mltest-bootstrap "$bin" run "$work/bootstrap-$n.toml")"
+m="$(measure mltest-bootstrap "$bin" run "$data/bootstrap-$n.toml")"
 # scikit-learn at 1000 resamples takes many minutes: time R and 2R resamples
 # and extrapolate linearly (the fixed cost once, the slope 1000 times).
 p1="$(measure sklearn-bootstrap-1 "$py" "$here/sklearn_quality.py" bootstrap "$data/holdout-$n.parquet" "$py_resamples")"
@@ -128,7 +128,7 @@ p2="$(measure sklearn-bootstrap-2 "$py" "$here/sklearn_quality.py" bootstrap "$d
 read -r w1 r1 <<<"$p1"; read -r w2 r2 <<<"$p2"
 p="$(awk -v a="$w1" -v b="$w2" -v r="$py_resamples" -v m="$r2" 'BEGIN { s = (b - a) / r; printf "%.2f %d", a + s * (1000 - r), m }')"
 row "paired bootstrap of the AUC difference, 1000 resamples (scikit-learn extrapolated from $py_resamples and $((2 * py_resamples)))" "$n" "$m" "numpy + scikit-learn" "$p"
-m="$(measure mltest-delong "$bin" run "$work/delong-$n.toml")"
+m="$(measure mltest-delong "$bin" run "$data/delong-$n.toml")"
 p="$(measure mlstatkit-delong "$py" "$here/sklearn_quality.py" delong "$data/holdout-$n.parquet")"
 row "DeLong's test" "$n" "$m" "MLstatkit" "$p"
 echo

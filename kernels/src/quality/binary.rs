@@ -222,7 +222,8 @@ pub fn evaluate(
 ) -> Vec<Result<f64, Undefined>> {
     let ranked = wanted.iter().any(|m| m.ranked());
     let probabilistic = wanted.iter().any(|m| m.probabilistic());
-    let pass = pass(rows, order, options, ranked, probabilistic);
+    let precision = wanted.contains(&BinaryMetric::AveragePrecision);
+    let pass = pass(rows, order, options, ranked, precision, probabilistic);
     wanted.iter().map(|&m| finish(m, &pass, options)).collect()
 }
 
@@ -231,6 +232,7 @@ fn pass(
     order: &[u32],
     options: &BinaryOptions,
     ranked: bool,
+    precision: bool,
     probabilistic: bool,
 ) -> Pass {
     let bins = options.ece_bins.max(1) as usize;
@@ -252,7 +254,11 @@ fn pass(
         |p: &mut Pass, tp_cum: &Sum, fp_cum: &Sum, tp_before: &mut f64, fp_before: &mut f64| {
             let (tp, fp) = (tp_cum.get(), fp_cum.get());
             p.area.add((fp - *fp_before) * (tp + *tp_before) / 2.0);
-            p.ap.add((tp - *tp_before) * ratio(tp, tp + fp, 0.0));
+            // The precision curve costs a division per distinct score: only
+            // when average precision is asked for.
+            if precision {
+                p.ap.add((tp - *tp_before) * ratio(tp, tp + fp, 0.0));
+            }
             (*tp_before, *fp_before) = (tp, fp);
         };
     for &row in order {

@@ -622,6 +622,80 @@ impl Model {
     }
 }
 
+/// A slice laid out for resampling. The bootstrap's weights are the
+/// slice's own (row j of the slice at index j); binary scores are copied in
+/// each model's rank order, so a resample reads label and score in sequence
+/// and only gathers its weights (random reads of a million-row table's
+/// columns would miss the cache on every row).
+struct Layout<'a> {
+    decoded: &'a Decoded,
+    rows: &'a [u32],
+    /// The table's row count.
+    len: usize,
+    identity: &'a [u32],
+    task: &'a Task,
+    wanted: &'a Wanted,
+}
+
+/// One model's data for the bootstrap.
+enum Resampler<'a> {
+    /// Binary scores: label and score by rank, and each rank's slice index.
+    Ranked {
+        truth: Vec<bool>,
+        score: Vec<f64>,
+        local: Vec<u32>,
+    },
+    /// Any other task: the weights go back to table rows.
+    Rows { model: &'a Model, order: &'a [u32] },
+}
+
+impl<'a> Layout<'a> {
+    fn resampler(&self, model: &'a Model, order: &'a [u32], position: &[u32]) -> Resampler<'a> {
+        match (model, &self.decoded.truth, self.wanted) {
+            (Model::Scores { values, .. }, Truth::Binary(t), Wanted::Binary(_)) => {
+                Resampler::Ranked {
+                    truth: order.iter().map(|&r| t[r as usize]).collect(),
+                    score: order.iter().map(|&r| values[r as usize]).collect(),
+                    local: order.iter().map(|&r| position[r as usize]).collect(),
+                }
+            }
+            _ => Resampler::Rows { model, order },
+        }
+    }
+
+    /// The model's metrics on the slice with these slice-indexed weights.
+    fn measure(&self, resampler: &Resampler<'_>, w: &[f64]) -> Vec<Result<f64, Undefined>> {
+        match (resampler, self.task, self.wanted) {
+            (
+                Resampler::Ranked {
+                    truth,
+                    score,
+                    local,
+                },
+                Task::Binary { options, .. },
+                Wanted::Binary(m),
+            ) => {
+                let weight: Vec<f64> = local.iter().map(|&j| w[j as usize]).collect();
+                let rows = BinaryRows {
+                    truth,
+                    score,
+                    weight: Some(&weight),
+                };
+                binary::evaluate(&rows, self.identity, options, m)
+            }
+            (Resampler::Rows { model, order }, ..) => {
+                let mut full = vec![0.0; self.len];
+                for (&r, &w) in self.rows.iter().zip(w) {
+                    full[r as usize] = w;
+                }
+                self.decoded
+                    .measure(model, order, Some(&full), self.task, self.wanted)
+            }
+            _ => unreachable!("ranked resamplers are made for binary tasks"),
+        }
+    }
+}
+
 /// Measures the holdout overall and per slice.
 pub fn evaluate(request: &Request) -> Result<Report, HoldoutError> {
     let wanted = Wanted::new(&request.task, &request.metrics)?;
@@ -719,23 +793,34 @@ fn measure_slice(
     let champion_order = champion.order(rows, member);
     slice.champion = Some(values(champion, &champion_order));
     if let (Some(b), Some(resampled)) = (&request.bootstrap, resampled) {
-        let draws = paired::bootstrap(
+        let local_weight: Option<Vec<f64>> =
+            weight.map(|w| rows.iter().map(|&r| w[r as usize]).collect());
+        let mut position = vec![0u32; member.len()];
+        for (j, &r) in rows.iter().enumerate() {
+            position[r as usize] = j as u32;
+        }
+        let identity: Vec<u32> = (0..rows.len() as u32).collect();
+        let layout = Layout {
+            decoded,
             rows,
-            member.len(),
-            weight,
+            len: member.len(),
+            identity: &identity,
+            task,
+            wanted: resampled,
+        };
+        let candidate = layout.resampler(&decoded.candidate, &candidate_order, &position);
+        let champion_ = layout.resampler(champion, &champion_order, &position);
+        drop(position);
+        let draws = paired::bootstrap(
+            rows.len(),
+            local_weight.as_deref(),
             b.resamples,
             b.seed,
             resampled.len(),
             request.deadline,
             |w| {
-                let candidate = decoded.measure(
-                    &decoded.candidate,
-                    &candidate_order,
-                    Some(w),
-                    task,
-                    resampled,
-                );
-                let champion = decoded.measure(champion, &champion_order, Some(w), task, resampled);
+                let candidate = layout.measure(&candidate, w);
+                let champion = layout.measure(&champion_, w);
                 candidate
                     .into_iter()
                     .zip(champion)
@@ -809,6 +894,78 @@ mod tests {
             tests: false,
             deadline: None,
         }
+    }
+
+    /// A slice's bootstrap (ranked layout, slice-indexed weights) is the
+    /// bootstrap of the slice as a table of its own, resample for resample.
+    #[test]
+    fn a_slices_bootstrap_is_the_bootstrap_of_that_slice_alone() {
+        let n = 300;
+        let unit = |i: usize, k: f64| ((i as f64 * k).sin() + 1.0) / 2.0;
+        let truth: Vec<bool> = (0..n).map(|i| unit(i, 7.3) < 0.45).collect();
+        // Rounded, so both models have ties.
+        let cand: Vec<f64> = (0..n)
+            .map(|i| {
+                ((unit(i, 1.7) + if truth[i] { 0.2 } else { 0.0 }).min(1.0) * 20.0).round() / 20.0
+            })
+            .collect();
+        let champ: Vec<f64> = (0..n)
+            .map(|i| (unit(i, 2.9) * 50.0).round() / 50.0)
+            .collect();
+        let region: Vec<&str> = (0..n).map(|i| if i % 3 == 0 { "a" } else { "b" }).collect();
+        let mut r = request(
+            col(
+                "y",
+                StringArray::from(
+                    truth
+                        .iter()
+                        .map(|&t| if t { "bad" } else { "good" })
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            col("p", Float64Array::from(cand.clone())),
+        );
+        r.champion = Some(Predictions {
+            score: Some(col("q", Float64Array::from(champ.clone()))),
+            ..Predictions::default()
+        });
+        r.slicings = vec![vec![col("region", StringArray::from(region.clone()))]];
+        r.bootstrap = Some(BootstrapRequest {
+            resamples: 40,
+            seed: 11,
+            metrics: vec!["roc_auc".into(), "log_loss".into()],
+        });
+        let report = evaluate(&r).unwrap();
+        let options = BinaryOptions::default();
+        let wanted = [BinaryMetric::RocAuc, BinaryMetric::LogLoss];
+        for slice in &report.slices {
+            let keep: Vec<usize> = (0..n)
+                .filter(|&i| slice.key.is_empty() || slice.key[0].1.as_deref() == Some(region[i]))
+                .collect();
+            let t: Vec<bool> = keep.iter().map(|&i| truth[i]).collect();
+            let a: Vec<f64> = keep.iter().map(|&i| champ[i]).collect();
+            let b: Vec<f64> = keep.iter().map(|&i| cand[i]).collect();
+            let (ra, rb) = (Ranking::new(&a), Ranking::new(&b));
+            let expected = paired::bootstrap(keep.len(), None, 40, 11, 2, None, |w| {
+                let on = |score: &[f64], rank: &Ranking| {
+                    let rows = BinaryRows {
+                        truth: &t,
+                        score,
+                        weight: Some(w),
+                    };
+                    binary::evaluate(&rows, rank.order(), &options, &wanted)
+                };
+                on(&b, &rb)
+                    .into_iter()
+                    .zip(on(&a, &ra))
+                    .map(|(b, a)| Some(b.ok()? - a.ok()?))
+                    .collect()
+            })
+            .unwrap();
+            let got: Vec<Bootstrap> = slice.bootstrap.iter().map(|(_, b)| b.clone()).collect();
+            assert_eq!(got, expected, "slice {:?}", slice.key);
+        }
+        assert_eq!(report.slices.len(), 3);
     }
 
     #[test]

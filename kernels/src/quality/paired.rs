@@ -26,18 +26,18 @@ pub struct Bootstrap {
 #[error("the bootstrap stopped at the check's deadline")]
 pub struct Stopped;
 
-/// The paired bootstrap: `resamples` times, draw `rows.len()` of `rows`
-/// with replacement (seeded, see `rng`), weigh each row by how often it was
-/// drawn times its own weight, and ask `difference` for each metric's
-/// candidate − champion on those weights. Rows outside `rows` weigh 0.
+/// The paired bootstrap: `resamples` times, draw `n` of the `n` rows with
+/// replacement (seeded, see `rng`), weigh each row by how often it was
+/// drawn times its own `weight`, and ask `difference` for each metric's
+/// candidate − champion on those weights.
 ///
-/// `len` is the length of the weight vector `difference` receives (the
-/// table's row count). Resamples run in parallel and each depends only on
-/// its index, so the result is the same on any number of threads.
-#[allow(clippy::too_many_arguments)]
+/// Rows are the slice's own, numbered 0..n: the weights `difference`
+/// receives are that short and dense, so a caller can lay its data out in
+/// the order it reads it (a million-row resample must not miss the cache on
+/// every row). Resamples run in parallel and each depends only on its
+/// index, so the result is the same on any number of threads.
 pub fn bootstrap<F>(
-    rows: &[u32],
-    len: usize,
+    n: usize,
     weight: Option<&[f64]>,
     resamples: u32,
     seed: u64,
@@ -48,28 +48,25 @@ pub fn bootstrap<F>(
 where
     F: Fn(&[f64]) -> Vec<Option<f64>> + Sync,
 {
-    let n = rows.len() as u64;
     let draws: Vec<Option<Vec<Option<f64>>>> = (0..resamples)
         .into_par_iter()
         .map_init(
-            || vec![0.0f64; len],
+            || vec![0.0f64; n],
             |buf, r| {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
                     return None;
                 }
                 let mut rng = SplitMix64::for_resample(seed, r);
                 for _ in 0..n {
-                    buf[rows[rng.below(n) as usize] as usize] += 1.0;
+                    buf[rng.below(n as u64) as usize] += 1.0;
                 }
                 if let Some(w) = weight {
-                    for &row in rows {
-                        buf[row as usize] *= w[row as usize];
+                    for (b, w) in buf.iter_mut().zip(w) {
+                        *b *= w;
                     }
                 }
                 let out = difference(buf);
-                for &row in rows {
-                    buf[row as usize] = 0.0;
-                }
+                buf.fill(0.0);
                 Some(out)
             },
         )
@@ -256,7 +253,6 @@ mod tests {
 
     #[test]
     fn the_bootstrap_is_the_same_for_any_thread_count() {
-        let rows: Vec<u32> = (0..50).collect();
         let values: Vec<f64> = (0..50).map(|i| (i as f64).sin()).collect();
         let mean = |w: &[f64]| {
             let total: f64 = w.iter().sum();
@@ -269,7 +265,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| bootstrap(&rows, 50, None, 64, 7, 1, None, mean).unwrap())
+                .install(|| bootstrap(50, None, 64, 7, 1, None, mean).unwrap())
         };
         assert_eq!(run(1), run(3));
         assert_eq!(run(1)[0].differences.len(), 64);
@@ -277,9 +273,8 @@ mod tests {
 
     #[test]
     fn a_past_deadline_stops_the_bootstrap() {
-        let rows: Vec<u32> = (0..10).collect();
         let past = Some(Instant::now());
-        let r = bootstrap(&rows, 10, None, 10, 1, 1, past, |_| vec![Some(0.0)]);
+        let r = bootstrap(10, None, 10, 1, 1, past, |_| vec![Some(0.0)]);
         assert_eq!(r, Err(Stopped));
     }
 }

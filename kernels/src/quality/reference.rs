@@ -167,9 +167,7 @@ fn the_paired_bootstrap_reproduces_the_reference_resamples() {
             ..BinaryOptions::default()
         };
         let (rank_a, rank_b) = (Ranking::new(&champion), Ranking::new(&candidate));
-        let rows: Vec<u32> = (0..truth.len() as u32).collect();
         let result = super::bootstrap(
-            &rows,
             truth.len(),
             weight.as_deref(),
             case["resamples"].as_u64().unwrap() as u32,

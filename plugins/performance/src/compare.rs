@@ -53,13 +53,16 @@ impl Interval {
     }
 
     /// One-sided p-value of H0: gain ≤ `bound` against gain > `bound`.
+    /// From resamples it can be 0: then it is below 1 / resamples.
     pub(crate) fn p_value(&self, direction: Direction, bound: f64) -> f64 {
         let gain = direction.sign() * self.difference;
         match &self.test {
             Test::Resampled(gains) => {
-                // (1 + #{gain* ≤ bound}) / (B + 1): never exactly 0.
+                // The share of resampled gains at or below the bound: the
+                // p-value that goes with the percentile interval (the two
+                // agree up to the interpolation between adjacent resamples).
                 let at_most = gains.partition_point(|&g| g <= bound);
-                (1 + at_most) as f64 / (gains.len() + 1) as f64
+                at_most as f64 / gains.len() as f64
             }
             // The survival function keeps tiny p-values (z = 15) exact.
             Test::Normal(se) if *se > 0.0 => standard().sf((gain - bound) / se),
@@ -249,8 +252,9 @@ mod tests {
         let i = bootstrap(&draws, -0.01, DOWN, 0.5, 5, 7).unwrap();
         assert!((i.low - quantile(&draws.differences, 0.25)).abs() < 1e-15);
         assert!((i.worst_gain(DOWN) + i.high).abs() < 1e-15);
-        // gains ≤ 0: 0.0 and −0.01, so p = (1 + 2) / 6.
-        assert!((i.p_value(DOWN, 0.0) - 0.5).abs() < 1e-12);
+        // gains ≤ 0: 0.0 and −0.01, so p = 2 / 5.
+        assert!((i.p_value(DOWN, 0.0) - 0.4).abs() < 1e-12);
+        assert_eq!(i.p_value(DOWN, -1.0), 0.0);
         let none = Resampled {
             metric: "log_loss".into(),
             differences: vec![],

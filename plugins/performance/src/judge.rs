@@ -79,7 +79,7 @@ fn slice_name(slice: &SliceQuality) -> String {
     slice
         .key
         .iter()
-        .map(|(column, value)| format!("{column}={}", value.as_deref().unwrap_or("null")))
+        .map(|(column, value)| format!("{column}={}", value.as_deref().unwrap_or("(null)")))
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -448,11 +448,12 @@ impl Context<'_> {
                             .map(|(_, v)| v)
                     })
                     .map(|&v| (v, "baseline"))
+                    .filter(|(v, _)| v.is_finite())
                     .ok_or_else(|| {
                         (
                             Outcome::Fail,
                             format!(
-                                "metric `{}` is absent from the baseline's metrics",
+                                "metric `{}` is absent from the baseline's metrics, or not a finite number there",
                                 self.metric.name
                             ),
                         )
@@ -595,11 +596,19 @@ impl Context<'_> {
             signed(limit)
         );
         let line = format!(
-            "{m}: candidate − champion = {}, {confidence} CI [{}, {}] ({how}); {verdict_text} (p = {})",
+            "{m}: candidate − champion = {}, {confidence} CI [{}, {}] ({how}); {verdict_text} (p {})",
             signed(interval.difference),
             signed(interval.low),
             signed(interval.high),
-            fmt(p)
+            match (method, p) {
+                (Method::Bootstrap, 0.0) => {
+                    format!(
+                        "< {}",
+                        fmt(1.0 / f64::from(params.bootstrap.resamples.max(1)))
+                    )
+                }
+                _ => format!("= {}", fmt(p)),
+            }
         );
         let champion = self.champion(slice).and_then(|c| c.ok());
         let mut verdict = Verdict::check(ok, pointer, line)
@@ -1021,5 +1030,17 @@ mod tests {
         let plan = Plan::new(&ok).unwrap();
         assert_eq!(plan.resampled, ["f1"], "only f1 needs the bootstrap");
         assert!(plan.tests);
+        let twice = params(json!({
+            "champion": "old",
+            "slices": ["region", ["region"], ["region", "age_band"]],
+            "metrics": {"auc": {"slices": {"min": 0.5}}}
+        }));
+        let request = Plan::new(&twice).unwrap().request(&twice);
+        assert_eq!(
+            request.slices.len(),
+            2,
+            "a slicing given twice is measured once"
+        );
+        assert!(request.bootstrap.is_none() && !request.paired_tests);
     }
 }

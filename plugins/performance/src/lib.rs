@@ -122,12 +122,19 @@ impl<'a> Plan<'a> {
         Ok(plan)
     }
 
-    fn request(&self, params: &Params) -> QualityRequest {
+    pub(crate) fn request(&self, params: &Params) -> QualityRequest {
         let champion = params
             .champion
             .as_ref()
             .map(|m| predictions(m, params.task));
         let paired = champion.is_some();
+        // A slicing given twice would name every slice twice.
+        let mut slicings: Vec<Vec<String>> = Vec::new();
+        for columns in params.slices.iter().map(|s| s.columns()) {
+            if !slicings.contains(&columns) {
+                slicings.push(columns);
+            }
+        }
         QualityRequest {
             task: match params.task {
                 Task::Binary => kernels::Task::Binary,
@@ -144,7 +151,7 @@ impl<'a> Plan<'a> {
             champion,
             weight: params.weight.clone(),
             metrics: self.metrics.iter().map(|m| m.name.to_string()).collect(),
-            slices: params.slices.iter().map(|s| s.columns()).collect(),
+            slices: slicings,
             min_slice_size: params.min_slice_size,
             bootstrap: (paired && !self.resampled.is_empty()).then(|| Resampling {
                 resamples: params.bootstrap.resamples,
