@@ -1,10 +1,25 @@
-//! Metrics documents and metric names, shared by the `metrics` plugin (which
-//! gates on them) and `mltest init` (which writes rules for them), so both
-//! read the same formats and agree on which way a metric is better.
+//! Metrics documents and metric names, shared by the `metrics` and
+//! `performance` plugins (which gate on them), the quality kernels (which
+//! compute them) and `mltest init` (which writes rules for them), so all
+//! read the same formats, spellings and directions.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+
+/// scikit-learn's name (as the quality kernels know it) for a metric spelled
+/// as metrics documents and suites spell it: `auc` is `roc_auc`.
+pub fn canonical(name: &str) -> &str {
+    match name {
+        "auc" | "roc_auc_score" => "roc_auc",
+        "pr_auc" | "average_precision_score" => "average_precision",
+        "brier_score" | "brier_score_loss" => "brier",
+        "f1_score" => "f1",
+        "accuracy_score" => "accuracy",
+        "r2_score" => "r2",
+        other => other,
+    }
+}
 
 /// Reads the metric formats we accept into `name -> value`.
 pub fn parse(doc: &Value) -> Result<BTreeMap<String, f64>, String> {

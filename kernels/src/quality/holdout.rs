@@ -21,6 +21,7 @@ use super::{Named, Undefined};
 use crate::KernelError;
 use crate::confusion::truth;
 use crate::views::{numeric_view, text_view};
+use mltest_report::metric::canonical;
 
 /// A named column.
 pub type Column = (String, ArrayRef);
@@ -129,19 +130,6 @@ enum Wanted {
     Binary(Vec<BinaryMetric>),
     Multiclass(Vec<MulticlassMetric>),
     Regression(Vec<RegressionMetric>),
-}
-
-/// Canonical names for the spellings metrics documents use.
-fn canonical(name: &str) -> &str {
-    match name {
-        "auc" | "roc_auc_score" => "roc_auc",
-        "pr_auc" | "average_precision_score" => "average_precision",
-        "brier_score" | "brier_score_loss" => "brier",
-        "f1_score" => "f1",
-        "accuracy_score" => "accuracy",
-        "r2_score" => "r2",
-        other => other,
-    }
 }
 
 fn resolve<M: Named>(names: &[String], task: &str) -> Result<Vec<M>, HoldoutError> {
@@ -637,6 +625,12 @@ struct Layout<'a> {
     wanted: &'a Wanted,
 }
 
+thread_local! {
+    /// Each bootstrap thread's table-indexed weights for tasks that read
+    /// by table row (multiclass, regression).
+    static TABLE_WEIGHTS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// One model's data for the bootstrap.
 enum Resampler<'a> {
     /// Binary scores: label and score by rank, and each rank's slice index.
@@ -683,14 +677,21 @@ impl<'a> Layout<'a> {
                 };
                 binary::evaluate(&rows, self.identity, options, m)
             }
-            (Resampler::Rows { model, order }, ..) => {
-                let mut full = vec![0.0; self.len];
+            (Resampler::Rows { model, order }, ..) => TABLE_WEIGHTS.with_borrow_mut(|full| {
+                // Zero outside this slice's rows between calls, so only
+                // they are written and reset: no table-length fill per resample.
+                full.resize(self.len, 0.0);
                 for (&r, &w) in self.rows.iter().zip(w) {
                     full[r as usize] = w;
                 }
-                self.decoded
-                    .measure(model, order, Some(&full), self.task, self.wanted)
-            }
+                let out = self
+                    .decoded
+                    .measure(model, order, Some(full), self.task, self.wanted);
+                for &r in self.rows {
+                    full[r as usize] = 0.0;
+                }
+                out
+            }),
             _ => unreachable!("ranked resamplers are made for binary tasks"),
         }
     }
@@ -966,6 +967,57 @@ mod tests {
             assert_eq!(got, expected, "slice {:?}", slice.key);
         }
         assert_eq!(report.slices.len(), 3);
+    }
+
+    /// The same for a task that reads by table row (regression): a slice's
+    /// bootstrap is that of a table holding only the slice's rows.
+    #[test]
+    fn a_regression_slices_bootstrap_is_that_of_the_slice_alone() {
+        let n = 120;
+        let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).sin() * 3.0).collect();
+        let p: Vec<f64> = (0..n).map(|i| y[i] + (i as f64 * 1.3).cos()).collect();
+        let q: Vec<f64> = (0..n)
+            .map(|i| y[i] + (i as f64 * 2.1).sin() * 1.5)
+            .collect();
+        let region: Vec<&str> = (0..n).map(|i| if i % 4 == 0 { "a" } else { "b" }).collect();
+        let request = |keep: &[usize], slicing: bool| {
+            let pick =
+                |v: &[f64]| Float64Array::from(keep.iter().map(|&i| v[i]).collect::<Vec<_>>());
+            let mut r = request(col("y", pick(&y)), col("p", pick(&p)));
+            r.task = Task::Regression;
+            r.metrics = vec!["rmse".into()];
+            r.champion = Some(Predictions {
+                score: Some(col("q", pick(&q))),
+                ..Predictions::default()
+            });
+            if slicing {
+                let regions: Vec<&str> = keep.iter().map(|&i| region[i]).collect();
+                r.slicings = vec![vec![col("region", StringArray::from(regions))]];
+            }
+            r.bootstrap = Some(BootstrapRequest {
+                resamples: 30,
+                seed: 5,
+                metrics: vec!["rmse".into(), "median_absolute_error".into()],
+            });
+            r
+        };
+        let all: Vec<usize> = (0..n).collect();
+        let report = evaluate(&request(&all, true)).unwrap();
+        assert_eq!(report.slices.len(), 3);
+        for slice in &report.slices[1..] {
+            let keep: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| slice.key[0].1.as_deref() == Some(region[i]))
+                .collect();
+            let alone = evaluate(&request(&keep, false)).unwrap();
+            assert_eq!(
+                slice.bootstrap, alone.slices[0].bootstrap,
+                "{:?}",
+                slice.key
+            );
+            assert_eq!(slice.bootstrap[0].1.differences.len(), 30);
+        }
     }
 
     #[test]

@@ -129,23 +129,39 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// DeLong's normal interval of the AUC difference.
-pub(crate) fn delong(test: &DelongTest, confidence: f64) -> Interval {
-    let difference = test.auc_candidate - test.auc_champion;
-    let se = test.var_difference.max(0.0).sqrt();
+/// A normal interval: difference ± z·se, with `se` behind the p-value too.
+fn normal(
+    method: Method,
+    difference: f64,
+    variance: f64,
+    confidence: f64,
+    mut properties: Vec<(&'static str, String)>,
+) -> Interval {
+    let se = variance.max(0.0).sqrt();
     let z = critical(confidence);
+    properties.insert(0, ("standard_error", mltest_sdk::number::short(se)));
     Interval {
-        method: Method::Delong,
+        method,
         difference,
         low: difference - z * se,
         high: difference + z * se,
-        properties: vec![
-            ("standard_error", mltest_sdk::number::short(se)),
+        properties,
+        test: Test::Normal(se),
+    }
+}
+
+/// DeLong's normal interval of the AUC difference.
+pub(crate) fn delong(test: &DelongTest, confidence: f64) -> Interval {
+    normal(
+        Method::Delong,
+        test.auc_candidate - test.auc_champion,
+        test.var_difference,
+        confidence,
+        vec![
             ("auc_champion", test.auc_champion.to_string()),
             ("auc_candidate", test.auc_candidate.to_string()),
         ],
-        test: Test::Normal(se),
-    }
+    )
 }
 
 /// The Wald interval of a paired difference of proportions (accuracy):
@@ -155,21 +171,17 @@ pub(crate) fn delong(test: &DelongTest, confidence: f64) -> Interval {
 pub(crate) fn mcnemar(test: &McnemarTest, confidence: f64) -> Interval {
     let n = (test.both_right + test.champion_only + test.candidate_only + test.both_wrong) as f64;
     let (b, c) = (test.champion_only as f64, test.candidate_only as f64);
-    let difference = if n > 0.0 { (c - b) / n } else { 0.0 };
-    let variance = if n > 0.0 {
-        ((b + c) - (c - b).powi(2) / n) / (n * n)
+    let (difference, variance) = if n > 0.0 {
+        ((c - b) / n, ((b + c) - (c - b).powi(2) / n) / (n * n))
     } else {
-        0.0
+        (0.0, 0.0)
     };
-    let se = variance.max(0.0).sqrt();
-    let z = critical(confidence);
-    Interval {
-        method: Method::Mcnemar,
+    normal(
+        Method::Mcnemar,
         difference,
-        low: difference - z * se,
-        high: difference + z * se,
-        properties: vec![
-            ("standard_error", mltest_sdk::number::short(se)),
+        variance,
+        confidence,
+        vec![
             ("champion_only_right", test.champion_only.to_string()),
             ("candidate_only_right", test.candidate_only.to_string()),
             (
@@ -177,8 +189,7 @@ pub(crate) fn mcnemar(test: &McnemarTest, confidence: f64) -> Interval {
                 mltest_sdk::number::short(test.exact_p_value),
             ),
         ],
-        test: Test::Normal(se),
-    }
+    )
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use mltest_sdk::kernels::{QualityReport, SliceQuality};
+use mltest_sdk::metric::canonical;
 use mltest_sdk::{Finding, Outcome, Plot, worst};
 
 use crate::compare::{self, Interval};
-use crate::params::{Margin, Method, Params};
-use crate::{Metric, Plan, canonical};
+use crate::params::{Method, Params, SliceRule};
+use crate::{Comparison, Metric, Plan};
 
 fn fmt(v: f64) -> String {
     mltest_sdk::number::short(v)
@@ -120,7 +121,7 @@ pub(crate) fn findings(
             continue;
         };
         if rule.per_slice() {
-            out.extend(slices.iter().map(|s| ctx.slice(s)));
+            out.extend(slices.iter().map(|s| ctx.slice(rule, s)));
         }
         if let Some(limit) = rule.max_gap {
             let mut slicings: Vec<(String, Vec<&SliceQuality>)> = Vec::new();
@@ -282,24 +283,21 @@ impl Context<'_> {
                 }
             }
         }
-        if let Some(margin) = &rule.non_inferior {
-            verdicts.push(self.compared("non_inferior", "non_inferior", all, margin, false));
+        if let Some(c) = self.metric.non_inferior {
+            verdicts.push(self.compared("non_inferior", "non_inferior", all, c, false));
         }
-        if let Some(margin) = &rule.superior {
-            verdicts.push(self.compared("superior", "superior", all, margin, true));
+        if let Some(c) = self.metric.superior {
+            verdicts.push(self.compared("superior", "superior", all, c, true));
         }
         self.finding("all", all, verdicts)
     }
 
     /// The rules on one slice.
-    fn slice(&self, slice: &SliceQuality) -> Finding {
+    fn slice(&self, rule: &SliceRule, slice: &SliceQuality) -> Finding {
         let at = slice_name(slice);
         if slice.too_small {
             return self.too_small(&at, slice);
         }
-        let Some(rule) = &self.metric.rule.slices else {
-            return self.finding(&at, slice, Vec::new());
-        };
         let value = self.value(slice);
         let mut verdicts = Vec::new();
         if let Some(min) = rule.min {
@@ -325,14 +323,8 @@ impl Context<'_> {
                 limit,
             ));
         }
-        if let Some(margin) = &rule.non_inferior {
-            verdicts.push(self.compared(
-                "non_inferior",
-                "slices/non_inferior",
-                slice,
-                margin,
-                false,
-            ));
+        if let Some(c) = self.metric.slice_non_inferior {
+            verdicts.push(self.compared("non_inferior", "slices/non_inferior", slice, c, false));
         }
         self.finding(&at, slice, verdicts)
     }
@@ -548,12 +540,12 @@ impl Context<'_> {
         kind: &str,
         pointer: &str,
         slice: &SliceQuality,
-        margin: &Margin,
+        comparison: Comparison,
         superior: bool,
     ) -> Verdict {
         let params = self.params;
         let m = self.metric.name;
-        let method = crate::method(m, margin, params).unwrap_or(Method::Bootstrap);
+        let method = comparison.method;
         let interval = match self.interval(slice, method) {
             Ok(i) => i,
             Err((outcome, why)) => {
@@ -562,7 +554,7 @@ impl Context<'_> {
             }
         };
         let direction = self.metric.direction;
-        let delta = margin.margin;
+        let delta = comparison.margin;
         let bound = if superior { delta } else { -delta };
         let worst_gain = interval.worst_gain(direction);
         let p = interval.p_value(direction, bound);

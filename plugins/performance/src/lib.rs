@@ -22,6 +22,7 @@ mod params;
 use std::collections::BTreeMap;
 
 use mltest_sdk::kernels::{self, Predictions, QualityRequest, Resampling};
+use mltest_sdk::metric::canonical;
 use mltest_sdk::{ArtifactKind, Check, Finding, Result, artifacts, bail};
 
 use crate::compare::Direction;
@@ -56,6 +57,18 @@ pub(crate) struct Metric<'a> {
     pub(crate) index: usize,
     /// Index into each slice's bootstrap draws, when one of its rules needs them.
     pub(crate) resampled: Option<usize>,
+    /// The comparison rules with their methods resolved and checked:
+    /// `non_inferior`, `superior`, and `slices.non_inferior`.
+    pub(crate) non_inferior: Option<Comparison>,
+    pub(crate) superior: Option<Comparison>,
+    pub(crate) slice_non_inferior: Option<Comparison>,
+}
+
+/// A margin and the method that decides it.
+#[derive(Clone, Copy)]
+pub(crate) struct Comparison {
+    pub(crate) margin: f64,
+    pub(crate) method: Method,
 }
 
 /// The validated rules and the kernel request they need.
@@ -95,14 +108,25 @@ impl<'a> Plan<'a> {
             if slice_rule.is_some() && params.slices.is_empty() {
                 bail!("`metrics.{name}.slices` has rules, but no `slices` are given to measure");
             }
-            let margins = [
-                rule.non_inferior.as_ref(),
-                rule.superior.as_ref(),
-                slice_rule.and_then(|s| s.non_inferior.as_ref()),
-            ];
+            let resolve = |margin: Option<&Margin>| -> Result<Option<Comparison>> {
+                margin
+                    .map(|m| {
+                        Ok(Comparison {
+                            margin: m.margin,
+                            method: method(name, m, params)?,
+                        })
+                    })
+                    .transpose()
+            };
+            let non_inferior = resolve(rule.non_inferior.as_ref())?;
+            let superior = resolve(rule.superior.as_ref())?;
+            let slice_non_inferior = resolve(slice_rule.and_then(|s| s.non_inferior.as_ref()))?;
             let mut bootstrapped = false;
-            for margin in margins.into_iter().flatten() {
-                match method(name, margin, params)? {
+            for c in [non_inferior, superior, slice_non_inferior]
+                .iter()
+                .flatten()
+            {
+                match c.method {
                     Method::Bootstrap => bootstrapped = true,
                     Method::Delong | Method::Mcnemar => plan.tests = true,
                 }
@@ -117,6 +141,9 @@ impl<'a> Plan<'a> {
                 direction: Direction(rule.greater_is_better.unwrap_or_else(|| direction(name))),
                 index,
                 resampled,
+                non_inferior,
+                superior,
+                slice_non_inferior,
             });
         }
         Ok(plan)
@@ -165,7 +192,7 @@ impl<'a> Plan<'a> {
 
 /// The method a comparison rule uses, checked against the metric and the
 /// holdout: DeLong and McNemar count rows, so they refuse weights.
-pub(crate) fn method(metric: &str, margin: &Margin, params: &Params) -> Result<Method> {
+fn method(metric: &str, margin: &Margin, params: &Params) -> Result<Method> {
     if !(margin.margin.is_finite() && margin.margin >= 0.0) {
         bail!(
             "`metrics.{metric}`: a margin must be a non-negative number, not {}",
@@ -190,19 +217,6 @@ pub(crate) fn method(metric: &str, margin: &Margin, params: &Params) -> Result<M
             method.name()
         ),
         _ => Ok(method),
-    }
-}
-
-/// The kernels' name for a metric spelled as metrics documents spell it.
-pub(crate) fn canonical(name: &str) -> &str {
-    match name {
-        "auc" | "roc_auc_score" => "roc_auc",
-        "pr_auc" | "average_precision_score" => "average_precision",
-        "brier_score" | "brier_score_loss" => "brier",
-        "f1_score" => "f1",
-        "accuracy_score" => "accuracy",
-        "r2_score" => "r2",
-        other => other,
     }
 }
 

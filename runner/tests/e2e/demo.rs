@@ -2,6 +2,16 @@
 
 use crate::support::{Scratch, check, count, finding};
 
+/// The demo's checks, each run by the built-in plugin of the same name.
+const DEMO_CHECKS: [&str; 6] = [
+    "schema",
+    "metrics",
+    "performance",
+    "drift",
+    "fairness",
+    "determinism",
+];
+
 #[test]
 fn passing_candidate_passes_with_a_warning_and_valid_reports() {
     let scratch = Scratch::credit_risk();
@@ -16,14 +26,7 @@ fn passing_candidate_passes_with_a_warning_and_valid_reports() {
         finding(check(&report, "schema"), "schema.extra[request_id]")["outcome"],
         "warn"
     );
-    for id in [
-        "schema",
-        "metrics",
-        "performance",
-        "drift",
-        "fairness",
-        "determinism",
-    ] {
+    for id in DEMO_CHECKS {
         assert_eq!(
             check(&report, id)["outcome"],
             if id == "schema" { "warn" } else { "pass" }
@@ -219,14 +222,7 @@ fn json_to_stdout_and_validate_and_plugins() {
 
     let run = scratch.mltest(&["plugins"]);
     assert_eq!(run.code(), 0);
-    for plugin in [
-        "schema",
-        "metrics",
-        "performance",
-        "drift",
-        "fairness",
-        "determinism",
-    ] {
+    for plugin in DEMO_CHECKS {
         assert!(
             run.stdout()
                 .lines()
