@@ -6,7 +6,9 @@
 //! the `mltest-kernels` crate) → [`run`] (checks in parallel) → [`report`]
 //! (JUnit, JSON, terminal, rendered from the `mltest-report` model), with
 //! [`registry`] between suite and catalog for artifacts that live in a model
-//! registry and [`notify`] after the run. [`pipeline`] is that path, once;
+//! registry and [`notify`] after the run. Declared plugins come through
+//! [`sources`] (files and OCI registries, pinned by digest, and by the
+//! [`lock`]file) before the host compiles them. [`pipeline`] is that path, once;
 //! [`cli`] and the registry [`gate`] (`mltest serve`) both drive it.
 //!
 //! Everything is crate-private except [`main`], which the binary calls.
@@ -19,6 +21,7 @@ pub mod fuzz;
 mod gate;
 mod host;
 mod init;
+mod lock;
 mod notify;
 mod panics;
 mod pipeline;
@@ -26,6 +29,7 @@ mod registry;
 mod report;
 mod run;
 mod signing;
+mod sources;
 mod suite;
 
 pub use cli::main;

@@ -129,38 +129,57 @@ pub fn node() -> &'static Node {
 /// the browser test is never skipped.
 pub fn chromium() -> &'static Path {
     static CHROMIUM: OnceLock<PathBuf> = OnceLock::new();
-    CHROMIUM.get_or_init(|| {
-        if let Some(path) = std::env::var_os("MLTEST_CHROMIUM") {
-            return PathBuf::from(path);
-        }
-        let on_path = || {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|p| p.join("chromium"))
-                    .find(|p| p.is_file())
-            })
-        };
-        if let Some(found) = on_path() {
-            return found;
-        }
-        let root_user = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-        if root_user {
-            std::fs::create_dir_all(root().join("target")).expect("create target/");
-            let lock = File::create(root().join("target/test-chromium.lock")).expect("lock file");
-            lock.lock().expect("lock target/test-chromium.lock");
-            if on_path().is_none() {
-                run(Command::new("apt-get").args(["update", "-qq"]));
-                run(Command::new("apt-get")
-                    .args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
-                    .env("DEBIAN_FRONTEND", "noninteractive"));
-            }
-        }
-        on_path().unwrap_or_else(|| {
-            panic!("the browser test needs Chromium: `apt-get install chromium` (Debian), or set MLTEST_CHROMIUM to its binary")
+    CHROMIUM.get_or_init(|| debian_program("chromium", "chromium", "MLTEST_CHROMIUM"))
+}
+
+/// Debian's `docker-registry` (the CNCF distribution server), for the OCI
+/// plugin tests; found or installed as [`chromium`] is.
+pub fn docker_registry() -> &'static Path {
+    static REGISTRY: OnceLock<PathBuf> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        debian_program(
+            "docker-registry",
+            "docker-registry",
+            "MLTEST_DOCKER_REGISTRY",
+        )
+    })
+}
+
+/// `$variable`, else `program` on the PATH, else Debian's `package`
+/// installed once with apt-get when this process may (root). Panics with
+/// how to get it otherwise: no test that needs it is ever skipped.
+fn debian_program(program: &str, package: &str, variable: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(variable) {
+        return PathBuf::from(path);
+    }
+    let on_path = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join(program))
+                .find(|p| p.is_file())
         })
+    };
+    if let Some(found) = on_path() {
+        return found;
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if root_user {
+        std::fs::create_dir_all(root().join("target")).expect("create target/");
+        // One apt-get at a time, whichever program a test process wants.
+        let lock = File::create(root().join("target/test-apt.lock")).expect("lock file");
+        lock.lock().expect("lock target/test-apt.lock");
+        if on_path().is_none() {
+            run(Command::new("apt-get").args(["update", "-qq"]));
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends", package])
+                .env("DEBIAN_FRONTEND", "noninteractive"));
+        }
+    }
+    on_path().unwrap_or_else(|| {
+        panic!("the tests need {program}: `apt-get install {package}` (Debian), or set {variable} to its binary")
     })
 }
 
@@ -176,4 +195,6 @@ fn run(command: &mut Command) {
 }
 
 mod mlflow;
+mod oci;
 pub use mlflow::{MlflowServer, free_port};
+pub use oci::OciRegistry;

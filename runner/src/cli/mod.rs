@@ -1,4 +1,7 @@
-//! The command line: `mltest run`, `validate`, `plugins`, `serve` and `gate`.
+//! The command line: `mltest run`, `validate`, `lock`, `plugins`, `plugin`,
+//! `serve` and `gate`.
+
+mod lock;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +11,7 @@ use miette::Report;
 
 use crate::gate;
 use crate::host::{ComponentCache, Host, Origin};
-use crate::pipeline::{self, PrepareError, Prepared, RegistryRun};
+use crate::pipeline::{self, Locking, PrepareError, Prepared, RegistryRun};
 use crate::registry::{Mlflow, ModelRef, Versions};
 use crate::report;
 use crate::run::Selection;
@@ -54,8 +57,14 @@ enum Command {
     Init(InitArgs),
     /// Check a suite file (syntax, artifacts, plugins, parameters) without running it.
     Validate(SuiteArgs),
+    /// Pin every plugin the suite uses (and, with --artifacts, its
+    /// artifacts) in a lockfile beside it: mltest.toml → mltest.lock.
+    Lock(lock::LockArgs),
     /// List the built-in plugins (and a suite's declared ones) with version and digest.
     Plugins(PluginsArgs),
+    /// Work with plugin components: publish one to an OCI registry.
+    #[command(subcommand)]
+    Plugin(lock::PluginCommand),
     /// Run the registry gate: receive MLflow webhooks, evaluate new model
     /// versions, write verdicts back, and promote only on a pass.
     Serve(gate::ServeArgs),
@@ -71,6 +80,21 @@ struct SuiteArgs {
     suite: PathBuf,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Refuse to run unless the lockfile beside the suite matches what it
+    /// resolves to now: plugins (OCI tags asked of their registry), and
+    /// artifacts when locked.
+    #[arg(long)]
+    locked: bool,
+}
+
+impl SuiteArgs {
+    fn locking(&self) -> Locking {
+        if self.locked {
+            Locking::Locked
+        } else {
+            Locking::Pinned
+        }
+    }
 }
 
 /// Where a suite's registry artifacts (`{ mlflow = ... }`) come from.
@@ -251,7 +275,9 @@ pub fn main() -> u8 {
         Command::Validate(args) => validate_command(&args, &cli.cache),
         Command::Report(args) => report_command(&args),
         Command::Init(args) => init_command(&args, &cli.cache),
+        Command::Lock(args) => lock::lock_command(&args, &cli.cache),
         Command::Plugins(args) => plugins_command(&args, &cli.cache),
+        Command::Plugin(command) => lock::plugin_command(&command, &cli.cache),
         Command::Serve(args) => {
             gate::serve(&args, cli.cache.dir()).map_err(CommandError::from_gate)
         }
@@ -304,9 +330,13 @@ impl CommandError {
     }
 }
 
-fn prepare(suite_path: &Path, cache: &CacheArgs) -> Result<(Prepared, Host), CommandError> {
+fn prepare(
+    suite_path: &Path,
+    cache: &CacheArgs,
+    locking: Locking,
+) -> Result<(Prepared, Host), CommandError> {
     let host = Host::new(cache.dir()).map_err(CommandError::internal)?;
-    let prepared = pipeline::prepare(suite_path, &host).map_err(CommandError::prepare)?;
+    let prepared = pipeline::prepare(suite_path, &host, locking).map_err(CommandError::prepare)?;
     Ok((prepared, host))
 }
 
@@ -339,7 +369,7 @@ fn versions(
 
 fn run_command(args: &RunArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     let selection = selection(args)?;
-    let (prepared, host) = prepare(&args.suite.suite, cache)?;
+    let (prepared, host) = prepare(&args.suite.suite, cache, args.suite.locking())?;
     if !prepared
         .suite
         .checks
@@ -478,7 +508,7 @@ fn init_command(args: &InitArgs, cache: &CacheArgs) -> Result<u8, CommandError> 
         e => CommandError::invalid(e),
     })?;
     // What init wrote validates as any suite does, or init has a bug.
-    prepare(&written.path, cache)?;
+    prepare(&written.path, cache, Locking::Pinned)?;
     let _ = writeln!(
         anstream::stdout(),
         "wrote {} ({} checks: {}); every choice is a comment in it. Next: mltest run {}",
@@ -508,7 +538,7 @@ fn selection(args: &RunArgs) -> Result<Selection, CommandError> {
 }
 
 fn validate_command(args: &SuiteArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
-    let (prepared, _host) = prepare(&args.suite, cache)?;
+    let (prepared, _host) = prepare(&args.suite, cache, args.locking())?;
     let suite = &prepared.suite;
     // With a registry, the sources are checked by fetching them.
     if args.registry.registry.is_some()
@@ -541,8 +571,12 @@ fn plugins_command(args: &PluginsArgs, cache: &CacheArgs) -> Result<u8, CommandE
     let plugins = match &args.suite {
         Some(path) => {
             let suite = Suite::load(path).map_err(CommandError::invalid)?;
-            host.load_plugins(&suite.plugins)
-                .map_err(|e| CommandError::prepare(pipeline::plugin_error(&suite, e)))?
+            let lock = crate::lock::Lockfile::read(&crate::lock::path_for(&suite.path))
+                .map_err(CommandError::invalid)?;
+            let pins = crate::sources::Pins::Lockfile(lock.as_ref());
+            pipeline::load_plugins(&suite, &host, &pins)
+                .map_err(CommandError::prepare)?
+                .0
         }
         None => host.load_plugins(&[]).map_err(CommandError::internal)?,
     };
@@ -565,6 +599,7 @@ fn plugins_command(args: &PluginsArgs, cache: &CacheArgs) -> Result<u8, CommandE
         let origin = match &plugin.origin {
             Origin::Builtin => "built-in".to_string(),
             Origin::File(path) => path.display().to_string(),
+            Origin::Oci(reference) => reference.clone(),
         };
         let _ = writeln!(
             out,

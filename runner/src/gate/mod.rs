@@ -44,6 +44,10 @@ pub(crate) struct ServeArgs {
     /// Run the startup self-check and exit: 0 if everything is in order.
     #[arg(long)]
     check: bool,
+    /// Refuse to start unless every suite's lockfile matches what it
+    /// resolves to now (as `mltest run --locked`).
+    #[arg(long)]
+    locked: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,14 +242,20 @@ pub(crate) fn serve(args: &ServeArgs, cache_dir: Option<PathBuf>) -> Result<u8, 
     let store = Store::open(&config.state_dir)?;
     let host = Host::new(cache_dir).map_err(|e| GateError::Io(e.to_string()))?;
     let mut suites = BTreeMap::new();
+    let locking = if args.locked {
+        pipeline::Locking::Locked
+    } else {
+        pipeline::Locking::Pinned
+    };
     for model in config.models.values() {
         for step in &model.steps {
-            let prepared =
-                pipeline::prepare(&step.suite, &host).map_err(|source| GateError::Suite {
+            let prepared = pipeline::prepare(&step.suite, &host, locking).map_err(|source| {
+                GateError::Suite {
                     model: model.name.clone(),
                     step: step.alias.clone(),
                     problems: vec![source],
-                })?;
+                }
+            })?;
             suites.insert((model.name.clone(), step.alias.clone()), prepared);
         }
     }

@@ -36,6 +36,10 @@ impl ComponentCache {
         }
     }
 
+    pub(crate) fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     /// The default location: `$MLTEST_CACHE_DIR`, else the user cache dir.
     pub(crate) fn default_dir() -> Option<PathBuf> {
         if let Some(dir) = std::env::var_os("MLTEST_CACHE_DIR") {

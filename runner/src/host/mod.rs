@@ -32,13 +32,11 @@ pub(crate) use cache::ComponentCache;
 pub(crate) use clocks::GRANTS;
 
 use crate::catalog::Catalog;
-use crate::suite::{CheckSpec, Limits, PluginSpec};
+use crate::sources::FetchedPlugin;
+use crate::suite::{CheckSpec, Limits};
 
 /// Epoch tick: the resolution of check timeouts.
 const TICK: Duration = Duration::from_millis(10);
-
-/// The largest plugin component read from a suite's `[plugins]`.
-const MAX_PLUGIN_BYTES: u64 = 256 << 20;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub(crate) enum HostError {
@@ -55,6 +53,8 @@ pub(crate) enum HostError {
 pub(crate) enum Origin {
     Builtin,
     File(PathBuf),
+    /// An OCI reference, as the suite writes it.
+    Oci(String),
 }
 
 /// A loaded plugin, ready to instantiate cheaply for each check.
@@ -166,46 +166,44 @@ impl Host {
         })
     }
 
-    /// Loads the built-in plugins and those a suite declares, by name.
-    /// A declared plugin may not shadow a built-in.
+    /// Loads the built-in plugins and the declared ones the sources stage
+    /// fetched, by name. A declared plugin may not shadow a built-in.
     pub(crate) fn load_plugins(
         &self,
-        declared: &[PluginSpec],
+        declared: &[FetchedPlugin],
     ) -> Result<BTreeMap<String, Arc<Plugin>>, HostError> {
         let mut plugins = BTreeMap::new();
         for builtin in builtin::BUILTINS {
             let plugin = self.load(builtin.name, builtin.wasm, Origin::Builtin)?;
             plugins.insert(builtin.name.to_string(), Arc::new(plugin));
         }
-        for spec in declared {
-            let err = |message: String| HostError::Plugin {
-                name: spec.name.clone(),
-                message,
-            };
-            if plugins.contains_key(&spec.name) {
-                return Err(err(
-                    "the name is taken by a built-in plugin; choose another".into(),
-                ));
+        for fetched in declared {
+            if plugins.contains_key(&fetched.name) {
+                return Err(HostError::Plugin {
+                    name: fetched.name.clone(),
+                    message: "the name is taken by a built-in plugin; choose another".into(),
+                });
             }
-            let wasm = crate::files::read(
-                &spec.path,
-                MAX_PLUGIN_BYTES,
-                "plugin components are at most 256 MiB",
-            )
-            .map_err(|e| err(format!("{}: {e}", spec.path.display())))?;
-            if let Some(expected) = &spec.sha256 {
-                let actual = crate::files::sha256_hex(&wasm);
-                if &actual != expected {
-                    return Err(err(format!(
-                        "{} has sha256 {actual}, but the suite pins {expected}",
-                        spec.path.display()
-                    )));
-                }
-            }
-            let plugin = self.load(&spec.name, &wasm, Origin::File(spec.path.clone()))?;
-            plugins.insert(spec.name.clone(), Arc::new(plugin));
+            let plugin = self.load(&fetched.name, &fetched.wasm, fetched.origin.clone())?;
+            plugins.insert(fetched.name.clone(), Arc::new(plugin));
         }
         Ok(plugins)
+    }
+
+    /// Loads one component outside a suite (`mltest plugin push` reads its
+    /// name and version this way, and refuses what is not a plugin).
+    pub(crate) fn inspect(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        origin: Origin,
+    ) -> Result<Plugin, HostError> {
+        self.load(name, wasm, origin)
+    }
+
+    /// Where pulled and compiled components are cached; none with `--no-cache`.
+    pub(crate) fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.cache.dir()
     }
 
     fn load(&self, name: &str, wasm: &[u8], origin: Origin) -> Result<Plugin, HostError> {

@@ -226,10 +226,28 @@ impl Format {
 #[derive(Debug, Clone)]
 pub(crate) struct PluginSpec {
     pub(crate) name: String,
-    pub(crate) path: PathBuf,
+    pub(crate) source: PluginSource,
     /// Expected sha256 of the component; a mismatch refuses to load it.
     pub(crate) sha256: Option<String>,
     pub(crate) span: std::ops::Range<usize>,
+}
+
+/// Where a declared plugin's component comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PluginSource {
+    /// A `.wasm` file, relative to the suite.
+    File(PathBuf),
+    /// An OCI registry (`oci = "oci://host/ns/name:tag"`).
+    Oci(crate::sources::OciRef),
+}
+
+impl std::fmt::Display for PluginSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PluginSource::File(path) => write!(f, "{}", path.display()),
+            PluginSource::Oci(oci) => write!(f, "{oci}"),
+        }
+    }
 }
 
 pub(crate) use mltest_report::Severity;

@@ -15,7 +15,7 @@ use super::resolve;
 use super::{
     ArtifactSpec, CheckSpec, CommandSpec, DEFAULT_COMMAND_TIMEOUT, DEFAULT_MEMORY_BYTES,
     DEFAULT_TIMEOUT, Format, Limits, MAX_MEMORY_BYTES, MAX_TIMEOUT, NAME_RULE, OutputSpec,
-    PluginSpec, Severity, SizeLimits, Suite, valid_name,
+    PluginSource, PluginSpec, Severity, SizeLimits, Suite, valid_name,
 };
 use crate::host::GRANTS;
 
@@ -35,7 +35,7 @@ const COMMAND_KEYS: &[&str] = &["run", "runs", "timeout", "env", "outputs"];
 const OUTPUT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
 const ARTIFACT_KEYS: &[&str] = &["path", "format", "delimiter"];
-const PLUGIN_KEYS: &[&str] = &["path", "sha256"];
+const PLUGIN_KEYS: &[&str] = &["path", "oci", "sha256"];
 const CHECK_KEYS: &[&str] = &[
     "id",
     "plugin",
@@ -635,14 +635,40 @@ impl Parser<'_> {
             );
             return None;
         }
-        let Some(path_value) = get(table, "path") else {
-            self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("plugin `{name}` has no `path`"))
-                .help("write `[plugins.NAME]` with `path = \"plugin.wasm\"` and optionally `sha256 = \"...\"`"));
-            return None;
+        let source = match (get(table, "path"), get(table, "oci")) {
+            (Some(path_value), None) => {
+                let raw = self.string(path_value, "plugin path")?;
+                let path = self.dir.join(&raw);
+                self.resolve_file(&format!("plugin `{name}`"), path_value, &raw, false)?;
+                PluginSource::File(path)
+            }
+            (None, Some(oci_value)) => {
+                let raw = self.string(oci_value, "oci reference")?;
+                match crate::sources::OciRef::parse(&raw) {
+                    Ok(oci) => PluginSource::Oci(oci),
+                    Err(message) => {
+                        self.report(
+                            self.new_error(ErrorKind::InvalidValue, oci_value.span(), message)
+                                .help("write `oci = \"oci://HOST/NAMESPACE/NAME:TAG\"`, optionally ending in `@sha256:DIGEST`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (Some(_), Some(oci_value)) => {
+                self.report(self.new_error(
+                    ErrorKind::InvalidValue,
+                    oci_value.span(),
+                    format!("plugin `{name}` has both `path` and `oci`; keep one"),
+                ));
+                return None;
+            }
+            (None, None) => {
+                self.report(self.new_error(ErrorKind::InvalidValue, value.span(), format!("plugin `{name}` has no `path` or `oci`"))
+                    .help("write `[plugins.NAME]` with `path = \"plugin.wasm\"` (optionally `sha256 = \"...\"`), or `oci = \"oci://HOST/NAMESPACE/NAME:TAG\"`"));
+                return None;
+            }
         };
-        let raw = self.string(path_value, "plugin path")?;
-        let path = self.dir.join(&raw);
-        self.resolve_file(&format!("plugin `{name}`"), path_value, &raw, false)?;
         let sha256 = match get(table, "sha256") {
             Some(v) => {
                 let digest = self.string(v, "sha256")?.to_ascii_lowercase();
@@ -664,7 +690,7 @@ impl Parser<'_> {
         };
         Some(PluginSpec {
             name: name.to_string(),
-            path,
+            source,
             sha256,
             span: value.span(),
         })

@@ -8,6 +8,7 @@ mod data_errors;
 mod defences;
 mod demo;
 mod determinism;
+mod distribution;
 mod drift;
 mod fairness;
 mod gate;
