@@ -155,19 +155,19 @@ impl Check for Determinism {
     }
 }
 
-fn tolerance(params: &Params, column: &str) -> Tolerance {
-    let o = params
-        .per_column
-        .iter()
-        .filter(|(p, _)| columns::matches(std::slice::from_ref(p), column))
-        .map(|(_, t)| *t)
-        .next()
-        .unwrap_or_default();
-    Tolerance {
+fn tolerance(params: &Params, column: &str) -> Result<Tolerance> {
+    let mut o = Default::default();
+    for (pattern, t) in &params.per_column {
+        if columns::matches(std::slice::from_ref(pattern), column)? {
+            o = *t;
+            break;
+        }
+    }
+    Ok(Tolerance {
         rtol: o.rtol.unwrap_or(params.rtol),
         atol: o.atol.unwrap_or(params.atol),
         max_ulp: o.max_ulp.or(params.max_ulp),
-    }
+    })
 }
 
 fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Finding>> {
@@ -179,10 +179,11 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
             bail!("key column `{k}` is not in both `{baseline}` and `{other}`");
         }
     }
+    let selection = columns::Selection::new(&params.columns, &params.exclude)?;
     let selected: Vec<&String> = expected_names
         .iter()
         .filter(|c| !params.key.contains(c))
-        .filter(|c| columns::selected(&params.columns, &params.exclude, c))
+        .filter(|c| selection.selected(c))
         .collect();
     let mut findings = Vec::new();
     let missing: Vec<&str> = selected
@@ -193,8 +194,8 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
     let columns: Vec<(String, Tolerance)> = selected
         .iter()
         .filter(|c| actual_names.contains(c))
-        .map(|c| ((*c).clone(), tolerance(params, c)))
-        .collect();
+        .map(|c| Ok(((*c).clone(), tolerance(params, c)?)))
+        .collect::<Result<_>>()?;
     let diff = kernels::compare_tables(
         &actual,
         &expected,
@@ -261,7 +262,7 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
             }
         };
         let name = format!("determinism.column[{pair}: {}]", column.column);
-        let t = tolerance(params, &column.column);
+        let t = tolerance(params, &column.column)?;
         let largest = match (column.max_abs_diff, column.max_rel_diff) {
             (Some(a), Some(r)) => format!(
                 "; largest difference {a:.3e} (relative {r:.3e}, {} ulp)",

@@ -359,7 +359,8 @@ fn override_of<'p>(params: &'p Params, finding: &Finding) -> Option<&'p String> 
     params
         .per_column
         .keys()
-        .find(|pattern| columns::matches(std::slice::from_ref(pattern), column))
+        // Every pattern compiled in `select_columns` before any finding.
+        .find(|pattern| columns::matches(std::slice::from_ref(pattern), column).unwrap_or(false))
 }
 
 fn pointer_token(key: &str) -> String {
@@ -457,19 +458,12 @@ fn select_columns(
     reference: &mltest_sdk::Table,
     current: &mltest_sdk::Table,
 ) -> Result<(Vec<String>, Vec<String>)> {
-    for p in params
-        .columns
-        .iter()
-        .chain(&params.exclude)
-        .chain(params.per_column.keys())
-    {
-        if let Err(e) = glob::Pattern::new(p) {
-            bail!("invalid column pattern `{p}`: {e}");
-        }
-    }
+    let overrides: Vec<String> = params.per_column.keys().cloned().collect();
+    columns::Patterns::new(&overrides)?;
+    let selection = columns::Selection::new(&params.columns, &params.exclude)?;
     let reference_names: Vec<String> = reference.schema()?.into_iter().map(|f| f.name).collect();
     let current_names: Vec<String> = current.schema()?.into_iter().map(|f| f.name).collect();
-    let wanted = |c: &String| columns::selected(&params.columns, &params.exclude, c);
+    let wanted = |c: &String| selection.selected(c);
     let columns = current_names
         .iter()
         .filter(|c| reference_names.contains(c) && wanted(c))
@@ -504,7 +498,10 @@ fn choose(params: &Params, column: &str, profile: &PairProfile) -> Result<Choice
     let overrides = params
         .per_column
         .iter()
-        .filter(|(pattern, _)| columns::matches(std::slice::from_ref(pattern), column))
+        // Compiled in `select_columns`, which runs first.
+        .filter(|(pattern, _)| {
+            columns::matches(std::slice::from_ref(pattern), column).unwrap_or(false)
+        })
         .map(|(_, o)| o)
         .collect::<Vec<_>>();
     let method = overrides.iter().find_map(|o| o.method).or(params.method);

@@ -32,7 +32,7 @@ use serde::de::DeserializeOwned;
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "wit",
         world: "check",
         pub_export_macro: true,
         export_macro_name: "__export_check_world",
@@ -50,7 +50,9 @@ pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSign
 pub use mltest_report::metric;
 pub use mltest_report::number;
 pub use mltest_report::{Plot, Series};
+/// The versions the SDK was built with, for plugins to derive against.
 pub use schemars;
+pub use serde;
 pub use serde_json;
 
 /// The worse of two outcomes, in the order the host ranks them
@@ -162,6 +164,27 @@ impl From<&str> for Error {
     fn from(message: &str) -> Self {
         Error(message.to_string())
     }
+}
+
+/// `?` on the errors a plugin meets most: its own JSON, number parsing,
+/// formatting, and glob patterns.
+macro_rules! error_from {
+    ($($source:ty => $what:literal),* $(,)?) => {$(
+        impl From<$source> for Error {
+            fn from(e: $source) -> Self {
+                Error(format!(concat!($what, ": {}"), e))
+            }
+        }
+    )*};
+}
+
+error_from! {
+    serde_json::Error => "invalid JSON",
+    std::num::ParseIntError => "not an integer",
+    std::num::ParseFloatError => "not a number",
+    std::fmt::Error => "cannot format",
+    std::io::Error => "i/o error",
+    glob::PatternError => "invalid glob pattern",
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -468,17 +491,84 @@ impl DataType {
 }
 
 /// Column selection by names or glob patterns, as checks take it in params.
+///
+/// Patterns are compiled once, and an invalid glob is an error that names
+/// it: a typo in a suite must not silently select nothing.
 pub mod columns {
-    /// A name matches when it equals one of the patterns or one matches it as a glob.
-    pub fn matches(patterns: &[String], name: &str) -> bool {
-        patterns
-            .iter()
-            .any(|p| p == name || glob::Pattern::new(p).is_ok_and(|g| g.matches(name)))
+    use super::{Error, Result};
+
+    /// Names and glob patterns; a name matches when it equals one or one
+    /// matches it as a glob.
+    #[derive(Debug, Clone)]
+    pub struct Patterns(Vec<(String, glob::Pattern)>);
+
+    impl Patterns {
+        pub fn new(patterns: &[String]) -> Result<Patterns> {
+            patterns
+                .iter()
+                .map(|p| {
+                    glob::Pattern::new(p)
+                        .map(|g| (p.clone(), g))
+                        .map_err(|e| Error(format!("invalid column pattern `{p}`: {e}")))
+                })
+                .collect::<Result<Vec<_>>>()
+                .map(Patterns)
+        }
+
+        pub fn matches(&self, name: &str) -> bool {
+            self.0.iter().any(|(p, g)| p == name || g.matches(name))
+        }
+
+        pub fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
     }
 
     /// Included (every name when `include` is empty) and not excluded.
-    pub fn selected(include: &[String], exclude: &[String], name: &str) -> bool {
-        (include.is_empty() || matches(include, name)) && !matches(exclude, name)
+    #[derive(Debug, Clone)]
+    pub struct Selection {
+        include: Patterns,
+        exclude: Patterns,
+    }
+
+    impl Selection {
+        pub fn new(include: &[String], exclude: &[String]) -> Result<Selection> {
+            Ok(Selection {
+                include: Patterns::new(include)?,
+                exclude: Patterns::new(exclude)?,
+            })
+        }
+
+        pub fn selected(&self, name: &str) -> bool {
+            (self.include.is_empty() || self.include.matches(name)) && !self.exclude.matches(name)
+        }
+    }
+
+    /// [`Patterns::matches`] for a one-off test.
+    pub fn matches(patterns: &[String], name: &str) -> Result<bool> {
+        Ok(Patterns::new(patterns)?.matches(name))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn invalid_globs_are_errors_not_misses() {
+            let e = matches(&["income[".into()], "income[").unwrap_err();
+            assert!(e.0.contains("invalid column pattern `income[`"), "{e}");
+            assert!(Selection::new(&[], &["**x[".into()]).is_err());
+        }
+
+        #[test]
+        fn selects_by_name_or_glob() {
+            let s = Selection::new(&["feat_*".into(), "age".into()], &["feat_id".into()]).unwrap();
+            assert!(s.selected("feat_income") && s.selected("age"));
+            assert!(!s.selected("feat_id") && !s.selected("label"));
+            let all = Selection::new(&[], &[]).unwrap();
+            assert!(all.selected("anything"));
+            assert!(matches(&["a?c".into()], "abc").unwrap());
+        }
     }
 }
 
