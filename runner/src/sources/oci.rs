@@ -109,26 +109,32 @@ fn registry_error(oci: &OciRef, error: &(dyn std::error::Error + 'static)) -> St
     format!("registry {}: {}", oci.registry, describe(error))
 }
 
+/// A manifest's bytes and the sha256 digest they hash to: the registry's
+/// `Docker-Content-Digest` header is not trusted.
+async fn manifest(
+    client: &Client,
+    oci: &OciRef,
+    reference: &Reference,
+) -> Result<(Vec<u8>, String), String> {
+    let (bytes, _) = client
+        .pull_manifest_raw(reference, &auth(), &[WASM_MANIFEST_MEDIA_TYPE])
+        .await
+        .map_err(|e| registry_error(oci, &e))?;
+    if bytes.len() > MAX_MANIFEST_BYTES {
+        return Err(format!("{oci}: the manifest is larger than 1 MiB"));
+    }
+    let digest = format!("sha256:{}", crate::files::sha256_hex(&bytes));
+    Ok((bytes.to_vec(), digest))
+}
+
 /// The digest a tag points at now (`sha256:…`).
 pub(crate) fn resolve(oci: &OciRef) -> Result<String, String> {
     if let Some(digest) = &oci.digest {
         return Ok(digest.clone());
     }
-    let reference = oci.reference();
     let client = client(oci);
     block_on(&format!("resolving {oci}"), async {
-        let (bytes, digest) = client
-            .pull_manifest_raw(&reference, &auth(), &[WASM_MANIFEST_MEDIA_TYPE])
-            .await
-            .map_err(|e| registry_error(oci, &e))?;
-        // The registry's header is not trusted: the pin is the bytes' hash.
-        let actual = format!("sha256:{}", crate::files::sha256_hex(&bytes));
-        if digest != actual {
-            return Err(format!(
-                "{oci}: the registry says the manifest is {digest}, but its bytes hash to {actual}"
-            ));
-        }
-        Ok(actual)
+        Ok(manifest(&client, oci, &oci.reference()).await?.1)
     })
 }
 
@@ -152,18 +158,11 @@ pub(crate) fn pull(
     let reference = oci.reference_at(manifest_digest);
     let client = client(oci);
     let (manifest, wasm) = block_on(&format!("pulling {oci}"), async {
-        let (manifest, _) = client
-            .pull_manifest_raw(&reference, &auth(), &[WASM_MANIFEST_MEDIA_TYPE])
-            .await
-            .map_err(|e| registry_error(oci, &e))?;
-        let actual = format!("sha256:{}", crate::files::sha256_hex(&manifest));
+        let (manifest, actual) = manifest(&client, oci, &reference).await?;
         if actual != manifest_digest {
             return Err(format!(
                 "{oci}: the manifest pinned as {manifest_digest} arrived with sha256 {actual}; the registry or something between is not serving what was pinned"
             ));
-        }
-        if manifest.len() > MAX_MANIFEST_BYTES {
-            return Err(format!("{oci}: the manifest is larger than 1 MiB"));
         }
         let layer = layer_of(oci, manifest_digest, &manifest)?;
         let mut stream = client
@@ -180,7 +179,7 @@ pub(crate) fn pull(
             }
             wasm.extend_from_slice(&chunk);
         }
-        Ok((manifest.to_vec(), wasm))
+        Ok((manifest, wasm))
     })?;
     let layer = layer_of(oci, manifest_digest, &manifest)?;
     let actual = format!("sha256:{}", crate::files::sha256_hex(&wasm));
@@ -283,11 +282,7 @@ pub(crate) fn push(
             .push(&reference, &auth(), layer, config, Some(annotations))
             .await
             .map_err(|e| format!("registry {}: {e:#}", oci.registry))?;
-        let (bytes, _) = client
-            .pull_manifest_raw(&reference, &auth(), &[WASM_MANIFEST_MEDIA_TYPE])
-            .await
-            .map_err(|e| registry_error(oci, &e))?;
-        Ok(format!("sha256:{}", crate::files::sha256_hex(&bytes)))
+        Ok(manifest(&client, oci, &reference).await?.1)
     })
 }
 

@@ -68,14 +68,27 @@ fn lock_entry(lock: &str, name: &str) -> toml::Value {
         .clone()
 }
 
-#[test]
-fn oci_plugins_are_pushed_pinned_pulled_and_then_run_offline() {
+/// A registry with one component pushed as `probe:1.0.0`: the registry,
+/// the scratch folder, the component, its reference and manifest digest.
+fn pushed() -> (
+    mltest_testkit::OciRegistry,
+    Scratch,
+    Vec<u8>,
+    String,
+    String,
+) {
     let registry = mltest_testkit::OciRegistry::start();
     let scratch = Scratch::credit_risk();
     let wasm = variant("first");
     scratch.write("probe.wasm", &wasm);
     let reference = format!("oci://{}/mltest/probe:1.0.0", registry.host);
     let manifest = push(&scratch, "probe.wasm", &reference);
+    (registry, scratch, wasm, reference, manifest)
+}
+
+#[test]
+fn oci_plugins_are_pushed_pinned_pulled_and_then_run_offline() {
+    let (registry, scratch, wasm, reference, manifest) = pushed();
     probe_suite(&scratch, "oci.toml", &format!("oci = \"{reference}\""));
 
     // A tag alone is not a pin.
@@ -197,12 +210,7 @@ fn a_tag_pushed_over_is_refused_by_locked_runs_and_ignored_by_pinned_ones() {
 
 #[test]
 fn damaged_blobs_unknown_digests_and_unreachable_registries_are_clear_errors() {
-    let registry = mltest_testkit::OciRegistry::start();
-    let scratch = Scratch::credit_risk();
-    let wasm = variant("first");
-    scratch.write("probe.wasm", &wasm);
-    let reference = format!("oci://{}/mltest/probe:1.0.0", registry.host);
-    let manifest = push(&scratch, "probe.wasm", &reference);
+    let (registry, scratch, wasm, reference, manifest) = pushed();
 
     // The registry's copy of the component is damaged on disk; the pin is
     // in the reference, so no lockfile is needed.
