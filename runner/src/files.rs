@@ -123,6 +123,26 @@ pub(crate) fn read_at(file: &File, offset: u64, len: u64) -> Result<Vec<u8>, Str
     Ok(buf)
 }
 
+/// Whether `s` is a sha256 digest's 64 hex digits (either case).
+pub(crate) fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder
+/// and one rename, so a concurrent reader sees the old file or the new
+/// one, never half of one.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Lowercase hex sha256 of some bytes.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

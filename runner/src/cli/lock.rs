@@ -100,7 +100,7 @@ pub(super) fn plugin_command(
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let plugin = host
-                .inspect(&name, &wasm, Origin::File(component.clone()))
+                .load(&name, &wasm, Origin::File(component.clone()))
                 .map_err(CommandError::invalid)?;
             let digest = sources::push(wasm, &to, &name, &plugin.version, &plugin.summary)
                 .map_err(|m| CommandError::internal(UsageError(m)))?;

@@ -86,9 +86,7 @@ fn store(dir: &Path, path: &Path, component: &Component) -> std::io::Result<()> 
     let mut entry = Sha256::digest(&bytes).to_vec();
     entry.extend_from_slice(&bytes);
     // Write then rename, so a concurrent run never reads a partial entry.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, entry)?;
-    std::fs::rename(&tmp, path)
+    crate::files::write_atomic(path, &entry)
 }
 
 /// Largest entry read back: far above any plugin's compiled size.

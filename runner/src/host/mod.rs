@@ -190,23 +190,19 @@ impl Host {
         Ok(plugins)
     }
 
-    /// Loads one component outside a suite (`mltest plugin push` reads its
-    /// name and version this way, and refuses what is not a plugin).
-    pub(crate) fn inspect(
-        &self,
-        name: &str,
-        wasm: &[u8],
-        origin: Origin,
-    ) -> Result<Plugin, HostError> {
-        self.load(name, wasm, origin)
-    }
-
     /// Where pulled and compiled components are cached; none with `--no-cache`.
     pub(crate) fn cache_dir(&self) -> Option<&std::path::Path> {
         self.cache.dir()
     }
 
-    fn load(&self, name: &str, wasm: &[u8], origin: Origin) -> Result<Plugin, HostError> {
+    /// Compiles one component and asks it to `describe` itself; also how
+    /// `mltest plugin push` refuses what is not a plugin.
+    pub(crate) fn load(
+        &self,
+        name: &str,
+        wasm: &[u8],
+        origin: Origin,
+    ) -> Result<Plugin, HostError> {
         let err = |message: String| HostError::Plugin {
             name: name.to_string(),
             message,

@@ -160,16 +160,8 @@ impl Lockfile {
             message,
         };
         let body = toml::to_string(self).map_err(|e| err(e.to_string()))?;
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| err(e.to_string()))?;
-        use std::io::Write;
-        file.write_all(format!("{HEADER}\n{body}").as_bytes())
-            .map_err(|e| err(e.to_string()))?;
-        file.persist(path).map_err(|e| err(e.error.to_string()))?;
-        Ok(())
+        crate::files::write_atomic(path, format!("{HEADER}\n{body}").as_bytes())
+            .map_err(|e| err(e.to_string()))
     }
 
     /// The manifest digest recorded for plugin `name` taken from `source`.

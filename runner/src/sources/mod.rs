@@ -44,7 +44,7 @@ impl OciRef {
         let (path, digest) = match path.split_once('@') {
             Some((path, digest)) => {
                 let hex = digest.strip_prefix("sha256:").unwrap_or("");
-                if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !crate::files::is_sha256_hex(hex) {
                     return Err(format!(
                         "`{text}`: the digest must be `sha256:` and 64 hex digits"
                     ));

@@ -129,9 +129,6 @@ async fn manifest(
 
 /// The digest a tag points at now (`sha256:…`).
 pub(crate) fn resolve(oci: &OciRef) -> Result<String, String> {
-    if let Some(digest) = &oci.digest {
-        return Ok(digest.clone());
-    }
     let client = client(oci);
     block_on(&format!("resolving {oci}"), async {
         Ok(manifest(&client, oci, &oci.reference()).await?.1)
@@ -238,11 +235,9 @@ fn layer_of(oci: &OciRef, digest: &str, bytes: &[u8]) -> Result<OciDescriptor, S
 /// The 64 hex digits of a `sha256:` digest.
 fn sha256_hex_of(digest: &str) -> Option<&str> {
     let hex = digest.strip_prefix("sha256:")?;
-    (hex.len() == 64
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-    .then_some(hex)
+    // Lowercase only: the cache names entries by `sha256_hex`.
+    (crate::files::is_sha256_hex(hex) && !hex.bytes().any(|b| b.is_ascii_uppercase()))
+        .then_some(hex)
 }
 
 /// A cache entry whose bytes hash to its name; anything else is ignored.
@@ -259,12 +254,8 @@ fn cached(path: &Path) -> Option<Vec<u8>> {
 
 /// Writes a cache entry in one rename, so a reader never sees half of one.
 fn store(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
     std::fs::create_dir_all(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.persist(dir.join(name)).map_err(|e| e.error)?;
-    Ok(())
+    crate::files::write_atomic(&dir.join(name), bytes)
 }
 
 /// Pushes a component as a wasm artifact; returns the manifest digest.

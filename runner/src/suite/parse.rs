@@ -676,7 +676,7 @@ impl Parser<'_> {
                     .strip_prefix("sha256:")
                     .unwrap_or(&digest)
                     .to_string();
-                if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !crate::files::is_sha256_hex(&digest) {
                     self.report(self.new_error(
                         ErrorKind::InvalidValue,
                         v.span(),

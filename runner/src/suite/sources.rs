@@ -125,7 +125,7 @@ impl Parser<'_> {
             None => None,
             Some(v) => {
                 let s = self.string(v, "sha256")?.to_ascii_lowercase();
-                if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if !crate::files::is_sha256_hex(&s) {
                     self.report(self.new_error(
                         ErrorKind::InvalidValue,
                         v.span(),
