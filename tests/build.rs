@@ -6,14 +6,16 @@ fn main() {
             "mltest-plugin-hostile",
             "mltest-plugin-hostile-schema",
             "mltest-plugin-hostile-describe",
+            "mltest-plugin-legacy",
         ],
         &[
             "tests/hostile",
             "tests/hostile-schema",
             "tests/hostile-describe",
+            "tests/legacy",
         ],
     );
-    for (name, plugin) in ["HOSTILE", "HOSTILE_SCHEMA", "HOSTILE_DESCRIBE"]
+    for (name, plugin) in ["HOSTILE", "HOSTILE_SCHEMA", "HOSTILE_DESCRIBE", "LEGACY"]
         .iter()
         .zip(&built)
     {

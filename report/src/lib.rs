@@ -272,6 +272,12 @@ pub struct CheckResult {
     pub plugin: String,
     pub plugin_version: String,
     pub plugin_digest: String,
+    /// The `mltest:plugin` contract version the plugin was built against.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub plugin_contract: String,
+    /// Capabilities the plugin declares it may use (0.2 plugins and later).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plugin_capabilities: Vec<String>,
     pub severity: Severity,
     pub outcome: Outcome,
     #[serde(with = "millis")]
@@ -306,6 +312,8 @@ impl CheckResult {
             plugin: plugin.into(),
             plugin_version: String::new(),
             plugin_digest: String::new(),
+            plugin_contract: String::new(),
+            plugin_capabilities: Vec::new(),
             severity,
             outcome: Outcome::Error,
             duration_ms: Duration::ZERO,

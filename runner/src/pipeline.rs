@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
-use crate::host::{Host, HostError, Origin, Plugin};
+use crate::host::{Contract, Host, HostError, Origin, Plugin};
 use crate::lock::{self, LockError, LockedPlugin, Lockfile};
 use crate::registry::{self, FetchError, Fetched, Mlflow, Versions};
 use crate::run::{self, RunResult, Selection};
@@ -73,11 +73,17 @@ pub(crate) fn prepare(
         Locking::Locked | Locking::Update => Pins::Registry,
     };
     let (plugins, fetched) = load_plugins(&suite, host, &pins)?;
-    let schemas: BTreeMap<String, serde_json::Value> = plugins
+    let declared: BTreeMap<String, suite::Declared> = plugins
         .iter()
-        .map(|(name, p)| (name.clone(), p.params_schema.clone()))
+        .map(|(name, p)| {
+            let declared = suite::Declared {
+                schema: p.params_schema.clone(),
+                capabilities: (p.contract != Contract::V0_1).then(|| p.capabilities.clone()),
+            };
+            (name.clone(), declared)
+        })
         .collect();
-    suite::validate_params(&suite, &schemas).map_err(PrepareError::Invalid)?;
+    suite::validate_params(&suite, &declared).map_err(PrepareError::Invalid)?;
     let mut lock = locked(&suite, &plugins, &fetched);
     if locking == Locking::Locked
         && let Some(on_disk) = on_disk

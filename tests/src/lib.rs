@@ -14,6 +14,8 @@ pub const HOSTILE_PLUGIN: &str = env!("MLTEST_HOSTILE_PLUGIN");
 pub const HOSTILE_SCHEMA_PLUGIN: &str = env!("MLTEST_HOSTILE_SCHEMA_PLUGIN");
 /// A plugin whose `describe()` sleeps.
 pub const HOSTILE_DESCRIBE_PLUGIN: &str = env!("MLTEST_HOSTILE_DESCRIBE_PLUGIN");
+/// A plugin built against the frozen 0.1 contract.
+pub const LEGACY_PLUGIN: &str = env!("MLTEST_LEGACY_PLUGIN");
 
 /// The workspace root.
 pub fn root() -> PathBuf {

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use mltest_sdk::kernels::{self, TableDiffRequest, Tolerance};
+use mltest_sdk::kernels::{self, Alignment, TableDiffRequest, Tolerance};
 use mltest_sdk::serde_json::Value;
 use mltest_sdk::{
     ArtifactKind, ArtifactName, Check, CommandName, Finding, Result, artifacts, bail, columns,
@@ -200,7 +200,10 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
         &actual,
         &expected,
         &TableDiffRequest {
-            key: params.key.clone(),
+            align: match params.key.is_empty() {
+                true => Alignment::ByPosition,
+                false => Alignment::ByKey(params.key.clone()),
+            },
             columns,
             limit: params.show,
         },
@@ -257,7 +260,10 @@ fn compare_tables(params: &Params, baseline: &str, other: &str) -> Result<Vec<Fi
         let column = match column {
             Ok(c) => c,
             Err(e) => {
-                findings.push(Finding::error(format!("determinism.column[{pair}]"), e));
+                findings.push(Finding::error(
+                    format!("determinism.column[{pair}]"),
+                    mltest_sdk::Error::from(e).message(),
+                ));
                 continue;
             }
         };

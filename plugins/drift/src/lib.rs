@@ -13,7 +13,7 @@ mod rules;
 use std::collections::BTreeMap;
 
 use mltest_sdk::kernels::{
-    self, BinEdges, Binning, DriftRequest, PairProfile, SideProfile, Smoothing,
+    self, BinCount, BinEdges, Binning, DriftRequest, PairProfile, SideProfile, Smoothing,
 };
 use mltest_sdk::{
     ArtifactName, Check, Finding, Outcome, Plot, Result, Table, artifacts, bail, columns, worst,
@@ -197,8 +197,8 @@ impl BinningParams {
                 EdgesParam::ReferenceQuantiles => BinEdges::ReferenceQuantiles,
             },
             bins: match self.bins {
-                BinsParam::Count(n) => n.max(1),
-                BinsParam::Rule(BinsRule::Sturges) => 0,
+                BinsParam::Count(n) => BinCount::Count(n.max(1)),
+                BinsParam::Rule(BinsRule::Sturges) => BinCount::Sturges,
             },
             smoothing: match self.smoothing(method) {
                 SmoothingParam::Floor(v) => Smoothing::Floor(v),
@@ -277,7 +277,7 @@ impl Check for Drift {
                 params.current.0
             );
         }
-        let profiles = kernels::profile_pairs(&reference, &current, &columns, DISTINCT_LIMIT);
+        let profiles = kernels::profile_pairs(&reference, &current, &columns, DISTINCT_LIMIT)?;
 
         // Choose per column, then compute every statistic in one batch.
         let mut planned: Vec<(usize, Choice)> = Vec::new();
@@ -286,7 +286,7 @@ impl Check for Drift {
             let profile = match profile {
                 Ok(p) => p,
                 Err(e) => {
-                    findings[i] = Some(Finding::error(name(column), e.0.clone()));
+                    findings[i] = Some(Finding::error(name(column), e.message()));
                     continue;
                 }
             };
@@ -299,7 +299,7 @@ impl Check for Drift {
                     findings[i] = Some(no_values(&params, column, &choice, profile));
                 }
                 Ok(choice) => planned.push((i, choice)),
-                Err(e) => findings[i] = Some(Finding::error(name(column), e.0)),
+                Err(e) => findings[i] = Some(Finding::error(name(column), e.message())),
             }
         }
         let requests: Vec<DriftRequest> = planned
@@ -311,7 +311,7 @@ impl Check for Drift {
                 binning: params.binning.to_wit(choice.method),
             })
             .collect();
-        let results = kernels::drift(&reference, &current, &requests);
+        let results = kernels::drift(&reference, &current, &requests)?;
 
         let mut drifted = Vec::new();
         let mut evaluated = 0usize;
@@ -335,7 +335,7 @@ impl Check for Drift {
                         false => verdict.finding,
                     }
                 }
-                Err(e) => Finding::error(name(column), e.0),
+                Err(e) => Finding::error(name(column), e.message()),
             };
             findings[*i] = Some(finding);
         }

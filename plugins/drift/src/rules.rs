@@ -249,7 +249,7 @@ pub(crate) fn choose(
     // Evidently types integer columns with few distinct current values as categorical.
     if preset == Preset::Evidently
         && profile.current_type.is_integer()
-        && profile.distinct_current <= 10
+        && profile.distinct_current.at_least() <= 10
     {
         numerical_type = false;
     }
@@ -262,7 +262,7 @@ pub(crate) fn choose(
     let reference_values = profile.reference.rows.saturating_sub(
         profile.reference.nulls + profile.reference.nans + profile.reference.infinities,
     );
-    let distinct = profile.distinct_both;
+    let distinct = profile.distinct_both.at_least();
     let chosen_by_suite = method.is_some();
     let (method, reason) = match method {
         Some(m) => (m, "set in the suite".to_string()),
@@ -273,11 +273,7 @@ pub(crate) fn choose(
             } else {
                 format!("{reference_values} reference values > {SMALL_REFERENCE}")
             };
-            let distinct_text = if distinct > u64::from(super::DISTINCT_LIMIT) {
-                format!("more than {} distinct", super::DISTINCT_LIMIT)
-            } else {
-                format!("{distinct} distinct")
-            };
+            let distinct_text = format!("{} distinct", profile.distinct_both);
             let chi = match preset {
                 Preset::Default => Method::ChiSquare,
                 Preset::Evidently => Method::ChiSquareGof,
@@ -312,11 +308,7 @@ pub(crate) fn choose(
         bail!(
             "{} compares categories, but this float column has {} distinct values: set `kind = \"categorical\"` for it if each value is a category, or use ks or wasserstein",
             method.as_str(),
-            if distinct > u64::from(super::DISTINCT_LIMIT) {
-                format!("more than {}", super::DISTINCT_LIMIT)
-            } else {
-                distinct.to_string()
-            }
+            profile.distinct_both
         )
     }
     // A method that needs numbers on a text column cannot run; say so. When
@@ -343,7 +335,9 @@ pub(crate) fn choose(
         (None, Some(asked)) => asked,
         // Binned methods: numbers are binned only when the reference has
         // enough of them to bin; few distinct numbers compare as categories.
-        (None, None) if numerical_type && profile.distinct_reference > 20 => Kind::Numerical,
+        (None, None) if numerical_type && profile.distinct_reference.at_least() > 20 => {
+            Kind::Numerical
+        }
         (None, None) => Kind::Categorical,
     };
     let threshold = match threshold
@@ -368,7 +362,7 @@ pub(crate) fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mltest_sdk::kernels::SideProfile;
+    use mltest_sdk::kernels::{DistinctCount, SideProfile};
 
     fn profile(data_type: DataType, distinct: u64) -> PairProfile {
         let side = || SideProfile {
@@ -382,9 +376,9 @@ mod tests {
             current_type: data_type,
             reference: side(),
             current: side(),
-            distinct_reference: distinct,
-            distinct_current: distinct,
-            distinct_both: distinct,
+            distinct_reference: DistinctCount::Exact(distinct),
+            distinct_current: DistinctCount::Exact(distinct),
+            distinct_both: DistinctCount::Exact(distinct),
         }
     }
 

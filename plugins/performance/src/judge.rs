@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use mltest_sdk::kernels::{QualityReport, SliceQuality};
 use mltest_sdk::metric::canonical;
-use mltest_sdk::{Finding, Outcome, Plot, worst};
+use mltest_sdk::{Error, Finding, Outcome, Plot, worst};
 
 use crate::compare::{self, Interval};
 use crate::params::{Method, Params, SliceRule};
@@ -164,9 +164,13 @@ impl Context<'_> {
             .candidate
             .get(self.metric.index)
             .ok_or_else(|| "not measured".to_string())?;
-        v.value
-            .clone()
-            .map_err(|why| format!("{} is undefined here: {why}", self.metric.name))
+        v.value.clone().map_err(|why| {
+            format!(
+                "{} is undefined here: {}",
+                self.metric.name,
+                Error::from(why)
+            )
+        })
     }
 
     fn champion(&self, slice: &SliceQuality) -> Option<Result<f64, String>> {
@@ -175,8 +179,9 @@ impl Context<'_> {
             None => Err("not measured".into()),
             Some(v) => v.value.clone().map_err(|why| {
                 format!(
-                    "the champion's {} is undefined here: {why}",
-                    self.metric.name
+                    "the champion's {} is undefined here: {}",
+                    self.metric.name,
+                    Error::from(why)
                 )
             }),
         })
@@ -666,12 +671,18 @@ impl Context<'_> {
             }
             Method::Delong => match &slice.delong {
                 Some(Ok(test)) => Ok(compare::delong(test, confidence)),
-                Some(Err(why)) => Err(fail(format!("DeLong's test is undefined here: {why}"))),
+                Some(Err(why)) => Err(fail(format!(
+                    "DeLong's test is undefined here: {}",
+                    Error::from(why)
+                ))),
                 None => Err(fail("DeLong's test was not run".into())),
             },
             Method::Mcnemar => match &slice.mcnemar {
                 Some(Ok(test)) => Ok(compare::mcnemar(test, confidence)),
-                Some(Err(why)) => Err(fail(format!("McNemar's test is undefined here: {why}"))),
+                Some(Err(why)) => Err(fail(format!(
+                    "McNemar's test is undefined here: {}",
+                    Error::from(why)
+                ))),
                 None => Err(fail("McNemar's test was not run".into())),
             },
         }
@@ -691,7 +702,7 @@ fn outcome_word(o: Outcome) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mltest_sdk::kernels::{DelongTest, MetricValue, Resampled};
+    use mltest_sdk::kernels::{DelongTest, HostError, MetricValue, Resampled};
     use mltest_sdk::serde_json::{self, json};
 
     fn params(value: serde_json::Value) -> Params {
@@ -706,7 +717,7 @@ mod tests {
         v.iter()
             .map(|(m, r)| MetricValue {
                 metric: m.to_string(),
-                value: r.map_err(str::to_string),
+                value: r.map_err(|why| HostError::Unsupported(why.to_string())),
             })
             .collect()
     }
@@ -842,7 +853,7 @@ mod tests {
         candidate: f64,
         champion: f64,
         var_difference: f64,
-    ) -> Option<Result<DelongTest, String>> {
+    ) -> Option<Result<DelongTest, HostError>> {
         Some(Ok(DelongTest {
             auc_champion: champion,
             auc_candidate: candidate,
@@ -891,7 +902,9 @@ mod tests {
         let out = judge(&p, &report(vec![all.clone()]));
         // +0.04 − 1.96 × 0.01 = 0.0204 > 0.01.
         assert_eq!(out[0].outcome, Outcome::Pass, "{}", out[0].message);
-        all.delong = Some(Err("only one class is present".into()));
+        all.delong = Some(Err(HostError::Unsupported(
+            "only one class is present".into(),
+        )));
         let out = judge(&p, &report(vec![all]));
         assert_eq!(out[0].outcome, Outcome::Fail);
         assert!(
@@ -988,7 +1001,7 @@ mod tests {
     #[test]
     fn rules_are_checked_before_any_data_is_read() {
         let refused = |v: serde_json::Value| match Plan::new(&params(v)) {
-            Err(e) => e.0,
+            Err(e) => e.message().to_string(),
             Ok(_) => panic!("accepted"),
         };
         assert!(refused(json!({"metrics": {}})).contains("no metrics"));

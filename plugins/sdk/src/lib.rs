@@ -41,12 +41,17 @@ pub mod bindings {
 }
 
 use bindings::mltest::plugin::{
-    artifacts as wit_artifacts, kernels as wit_kernels, log as wit_log, types,
+    artifacts as wit_artifacts, compare as wit_compare, drift as wit_drift, log as wit_log,
+    profile as wit_profile, quality as wit_quality, sandbox as wit_sandbox, types,
 };
 
 pub use bindings::mltest::plugin::artifacts::{ArtifactKind, Column, CommandRun, Table};
-pub use bindings::mltest::plugin::kernels::{ColumnStats, UnseenValues, ValueCount, ValueCounts};
-pub use bindings::mltest::plugin::types::{ColumnSpec, DataType, Field, ModelSignature, Outcome};
+pub use bindings::mltest::plugin::profile::{
+    ColumnStats, DistinctCount, UnseenValues, ValueCount, ValueCounts,
+};
+pub use bindings::mltest::plugin::types::{
+    Capability, ColumnSpec, DataType, Field, ModelSignature, Outcome,
+};
 pub use mltest_report::metric;
 pub use mltest_report::number;
 pub use mltest_report::{Plot, Series};
@@ -54,6 +59,13 @@ pub use mltest_report::{Plot, Series};
 pub use schemars;
 pub use serde;
 pub use serde_json;
+
+/// Whether the suite granted this check `capability` (one its
+/// [`Check::CAPABILITIES`] declares). Without it the sandbox's stand-ins
+/// apply: a clock at the Unix epoch, a fixed random stream.
+pub fn granted(capability: Capability) -> bool {
+    wit_sandbox::granted().contains(&capability)
+}
 
 /// The worse of two outcomes, in the order the host ranks them
 /// (`mltest-report`'s `Outcome`): skip < pass < warn < fail < error.
@@ -145,24 +157,98 @@ impl schemars::JsonSchema for CommandName {
 }
 
 /// An error that stops a check: it becomes the check's JUnit `<error>`.
+///
+/// Host calls fail with one of the contract's typed cases, so a plugin can
+/// tell an absent column ([`Error::NotFound`]) from a corrupt file
+/// ([`Error::Data`]) without reading the message; a plugin's own failures
+/// (`bail!`, `?` on its parsing) are [`Error::Other`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Error(pub String);
+pub enum Error {
+    NotFound(String),
+    Data {
+        message: String,
+        file: Option<String>,
+        column: Option<String>,
+    },
+    Unsupported(String),
+    Limit(String),
+    InvalidArgument(String),
+    Other(String),
+}
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Error {
+    /// The whole message, as the report shows it.
+    pub fn message(&self) -> &str {
+        match self {
+            Error::NotFound(m)
+            | Error::Unsupported(m)
+            | Error::Limit(m)
+            | Error::InvalidArgument(m)
+            | Error::Other(m) => m,
+            Error::Data { message, .. } => message,
+        }
+    }
+
+    fn into_wit(self) -> types::Error {
+        match self {
+            Error::NotFound(m) => types::Error::NotFound(m),
+            Error::Data {
+                message,
+                file,
+                column,
+            } => types::Error::Data(types::DataError {
+                message,
+                file,
+                column,
+            }),
+            Error::Unsupported(m) => types::Error::Unsupported(m),
+            Error::Limit(m) => types::Error::Limit(m),
+            Error::InvalidArgument(m) => types::Error::InvalidArgument(m),
+            Error::Other(m) => types::Error::Other(m),
+        }
     }
 }
 
+impl From<&types::Error> for Error {
+    fn from(e: &types::Error) -> Self {
+        e.clone().into()
+    }
+}
+
+impl From<types::Error> for Error {
+    fn from(e: types::Error) -> Self {
+        match e {
+            types::Error::NotFound(m) => Error::NotFound(m),
+            types::Error::Data(d) => Error::Data {
+                message: d.message,
+                file: d.file,
+                column: d.column,
+            },
+            types::Error::Unsupported(m) => Error::Unsupported(m),
+            types::Error::Limit(m) => Error::Limit(m),
+            types::Error::InvalidArgument(m) => Error::InvalidArgument(m),
+            types::Error::Other(m) => Error::Other(m),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for Error {}
+
 impl From<String> for Error {
     fn from(message: String) -> Self {
-        Error(message)
+        Error::Other(message)
     }
 }
 
 impl From<&str> for Error {
     fn from(message: &str) -> Self {
-        Error(message.to_string())
+        Error::Other(message.to_string())
     }
 }
 
@@ -172,7 +258,7 @@ macro_rules! error_from {
     ($($source:ty => $what:literal),* $(,)?) => {$(
         impl From<$source> for Error {
             fn from(e: $source) -> Self {
-                Error(format!(concat!($what, ": {}"), e))
+                Error::Other(format!(concat!($what, ": {}"), e))
             }
         }
     )*};
@@ -192,7 +278,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Returns early with an [`Error`] built like `format!`.
 #[macro_export]
 macro_rules! bail {
-    ($($arg:tt)*) => { return Err($crate::Error(format!($($arg)*))) };
+    ($($arg:tt)*) => { return Err($crate::Error::Other(format!($($arg)*))) };
 }
 
 /// A check plugin: policy over host-side data and kernels.
@@ -204,6 +290,9 @@ pub trait Check {
     const NAME: &'static str;
     const VERSION: &'static str;
     const SUMMARY: &'static str;
+    /// What `run` may use beyond its data; the suite grants any of them,
+    /// and [`granted`] says which.
+    const CAPABILITIES: &'static [Capability] = &[];
     fn run(params: Self::Params) -> Result<Vec<Finding>>;
 }
 
@@ -218,7 +307,10 @@ macro_rules! export_check {
             }
             fn run(
                 params: String,
-            ) -> Result<Vec<$crate::bindings::mltest::plugin::types::Finding>, String> {
+            ) -> Result<
+                Vec<$crate::bindings::mltest::plugin::types::Finding>,
+                $crate::bindings::mltest::plugin::types::Error,
+            > {
                 $crate::run::<$check>(&params)
             }
         }
@@ -234,16 +326,17 @@ pub fn describe<C: Check>() -> types::PluginInfo {
         version: C::VERSION.to_string(),
         summary: C::SUMMARY.to_string(),
         params_schema: serde_json::to_string(&schema).unwrap_or_else(|_| "{}".into()),
+        capabilities: C::CAPABILITIES.to_vec(),
     }
 }
 
 #[doc(hidden)]
-pub fn run<C: Check>(params: &str) -> Result<Vec<types::Finding>, String> {
-    let params: C::Params =
-        serde_json::from_str(params).map_err(|e| format!("invalid params: {e}"))?;
+pub fn run<C: Check>(params: &str) -> Result<Vec<types::Finding>, types::Error> {
+    let params: C::Params = serde_json::from_str(params)
+        .map_err(|e| types::Error::InvalidArgument(format!("invalid params: {e}")))?;
     C::run(params)
         .map(|findings| findings.into_iter().map(Finding::into_wit).collect())
-        .map_err(|e| e.0)
+        .map_err(Error::into_wit)
 }
 
 /// One finding: one JUnit testcase.
@@ -348,8 +441,11 @@ pub mod artifacts {
     /// A JSON document, parsed.
     pub fn document(name: &str) -> Result<serde_json::Value> {
         let text = wit_artifacts::document(name)?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error(format!("artifact `{name}`: invalid JSON: {e}")))
+        serde_json::from_str(&text).map_err(|e| Error::Data {
+            message: format!("artifact `{name}`: invalid JSON: {e}"),
+            file: None,
+            column: None,
+        })
     }
     pub fn signature(name: &str) -> Result<ModelSignature> {
         Ok(wit_artifacts::signature(name)?)
@@ -366,14 +462,31 @@ pub mod artifacts {
 
 /// Host-side kernels over table pairs: the host reads and computes the
 /// columns in parallel, so prefer these batch forms to per-column calls.
+/// The contract splits them by concern (`profile`, `drift`, `compare`,
+/// `quality`); this module gathers them for plugin code.
 pub mod kernels {
-    pub use super::wit_kernels::{
-        BinEdges, Binning, ColumnDiff, ColumnKind, Confusion, ConfusionCell, ConfusionRequest,
-        DelongTest, DriftMethod, DriftRequest, DriftResult, McnemarTest, MetricValue, Mismatch,
-        PairProfile, Predictions, QualityReport, QualityRequest, Resampled, Resampling,
-        SideProfile, SliceQuality, Smoothing, TableDiff, TableDiffRequest, Task, Tolerance,
+    /// The contract's error as kernel results carry it (a metric undefined
+    /// on a slice, a column of a batch); [`Error`] converts from it.
+    pub use super::types::{DataError, Error as HostError};
+    pub use super::wit_compare::{
+        Alignment, ColumnDiff, Mismatch, TableDiff, TableDiffRequest, Tolerance,
+    };
+    pub use super::wit_drift::{
+        BinCount, BinEdges, Binning, ColumnKind, DriftMethod, DriftRequest, DriftResult, Smoothing,
+    };
+    pub use super::wit_profile::{DistinctCount, PairProfile, SideProfile};
+    pub use super::wit_quality::{
+        Confusion, ConfusionCell, ConfusionRequest, DelongTest, McnemarTest, MetricValue,
+        Predictions, QualityReport, QualityRequest, Resampled, Resampling, SliceQuality, Task,
     };
     use super::*;
+
+    fn each<T>(results: Vec<std::result::Result<T, types::Error>>) -> Vec<Result<T>> {
+        results
+            .into_iter()
+            .map(|r| r.map_err(Error::from))
+            .collect()
+    }
 
     /// Column pair profiles (types, null/NaN/inf counts, distinct counts up
     /// to `distinct_limit`), one result per column.
@@ -382,11 +495,13 @@ pub mod kernels {
         current: &Table,
         columns: &[String],
         distinct_limit: u32,
-    ) -> Vec<Result<PairProfile>> {
-        wit_kernels::profile_pairs(reference, current, columns, distinct_limit)
-            .into_iter()
-            .map(|r| r.map_err(Error))
-            .collect()
+    ) -> Result<Vec<Result<PairProfile>>> {
+        Ok(each(wit_profile::profile_pairs(
+            reference,
+            current,
+            columns,
+            distinct_limit,
+        )?))
     }
 
     /// Drift statistics, one result per request.
@@ -394,22 +509,19 @@ pub mod kernels {
         reference: &Table,
         current: &Table,
         requests: &[DriftRequest],
-    ) -> Vec<Result<DriftResult>> {
-        wit_kernels::drift(reference, current, requests)
-            .into_iter()
-            .map(|r| r.map_err(Error))
-            .collect()
+    ) -> Result<Vec<Result<DriftResult>>> {
+        Ok(each(wit_drift::drift(reference, current, requests)?))
     }
 
     /// n, TP, FP, TN, FN per intersection of the grouping columns.
     pub fn confusion_by_group(table: &Table, request: &ConfusionRequest) -> Result<Confusion> {
-        Ok(wit_kernels::confusion_by_group(table, request)?)
+        Ok(wit_quality::confusion_by_group(table, request)?)
     }
 
     /// Model quality from holdout predictions: metrics on all rows and per
     /// slice, and the paired comparison with the champion.
     pub fn quality(table: &Table, request: &QualityRequest) -> Result<QualityReport> {
-        Ok(wit_kernels::quality(table, request)?)
+        Ok(wit_quality::quality(table, request)?)
     }
 
     /// Element-wise comparison of two tables, aligned by key or position.
@@ -418,33 +530,33 @@ pub mod kernels {
         expected: &Table,
         request: &TableDiffRequest,
     ) -> Result<TableDiff> {
-        Ok(wit_kernels::compare_tables(actual, expected, request)?)
+        Ok(wit_compare::compare_tables(actual, expected, request)?)
     }
 }
 
 /// Host-side kernels, as methods on column handles.
 impl Column {
     pub fn stats(&self) -> Result<ColumnStats> {
-        Ok(wit_kernels::summarize(self)?)
+        Ok(wit_profile::summarize(self)?)
     }
     pub fn value_counts(&self, limit: u32) -> Result<ValueCounts> {
-        Ok(wit_kernels::count_values(self, limit)?)
+        Ok(wit_profile::count_values(self, limit)?)
     }
     /// Values of `self` that `reference` never had.
     pub fn unseen_in(&self, reference: &Column, limit: u32) -> Result<UnseenValues> {
-        Ok(wit_kernels::find_unseen(reference, self, limit)?)
+        Ok(wit_profile::find_unseen(reference, self, limit)?)
     }
     /// Finite values strictly outside `[low, high]`.
     pub fn count_outside(&self, low: f64, high: f64) -> Result<u64> {
-        Ok(wit_kernels::count_outside(self, low, high)?)
+        Ok(wit_profile::count_outside(self, low, high)?)
     }
     /// Counts per bin (`numpy.histogram` semantics).
     pub fn histogram(&self, edges: &[f64]) -> Result<Vec<u64>> {
-        Ok(wit_kernels::histogram(self, edges)?)
+        Ok(wit_profile::histogram(self, edges)?)
     }
     /// `numpy.quantile` (linear) of the finite values.
     pub fn quantiles(&self, q: &[f64]) -> Result<Vec<Option<f64>>> {
-        Ok(wit_kernels::quantiles(self, q)?)
+        Ok(wit_profile::quantiles(self, q)?)
     }
     /// One drift statistic of `self` (current) against `reference`.
     pub fn drift_from(
@@ -454,7 +566,7 @@ impl Column {
         kind: kernels::ColumnKind,
         binning: kernels::Binning,
     ) -> Result<kernels::DriftResult> {
-        Ok(wit_kernels::drift_pair(
+        Ok(wit_drift::drift_pair(
             reference, self, method, kind, binning,
         )?)
     }
@@ -465,9 +577,29 @@ impl Column {
         tolerance: kernels::Tolerance,
         limit: u32,
     ) -> Result<kernels::ColumnDiff> {
-        Ok(wit_kernels::compare_columns(
+        Ok(wit_compare::compare_columns(
             self, expected, tolerance, limit,
         )?)
+    }
+}
+
+impl DistinctCount {
+    /// The count, or one past the limit when counting stopped there: what a
+    /// rule like "more than five distinct values" compares.
+    pub fn at_least(self) -> u64 {
+        match self {
+            DistinctCount::Exact(n) => n,
+            DistinctCount::MoreThan(limit) => limit.saturating_add(1),
+        }
+    }
+}
+
+impl fmt::Display for DistinctCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DistinctCount::Exact(n) => write!(f, "{n}"),
+            DistinctCount::MoreThan(limit) => write!(f, "more than {limit}"),
+        }
     }
 }
 
@@ -507,9 +639,9 @@ pub mod columns {
             patterns
                 .iter()
                 .map(|p| {
-                    glob::Pattern::new(p)
-                        .map(|g| (p.clone(), g))
-                        .map_err(|e| Error(format!("invalid column pattern `{p}`: {e}")))
+                    glob::Pattern::new(p).map(|g| (p.clone(), g)).map_err(|e| {
+                        Error::InvalidArgument(format!("invalid column pattern `{p}`: {e}"))
+                    })
                 })
                 .collect::<Result<Vec<_>>>()
                 .map(Patterns)
@@ -556,7 +688,10 @@ pub mod columns {
         #[test]
         fn invalid_globs_are_errors_not_misses() {
             let e = matches(&["income[".into()], "income[").unwrap_err();
-            assert!(e.0.contains("invalid column pattern `income[`"), "{e}");
+            assert!(
+                e.message().contains("invalid column pattern `income[`"),
+                "{e}"
+            );
             assert!(Selection::new(&[], &["**x[".into()]).is_err());
         }
 

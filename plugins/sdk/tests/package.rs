@@ -12,14 +12,35 @@ fn workspace() -> &'static Path {
         .expect("plugins/sdk is two levels down")
 }
 
+/// The newest contract the host serves: `wit/since_v*/` folders, by version.
+fn newest_contract() -> std::path::PathBuf {
+    let version = |name: &str| -> Option<Vec<u64>> {
+        name.strip_prefix("since_v")?
+            .split('.')
+            .map(|n| n.parse().ok())
+            .collect()
+    };
+    let newest = std::fs::read_dir(workspace().join("wit"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            Some((version(&name)?, name))
+        })
+        .max()
+        .expect("wit/ holds since_v* folders");
+    workspace().join("wit").join(newest.1).join("plugin.wit")
+}
+
 #[test]
-fn the_sdks_copy_of_the_contract_is_the_hosts() {
-    let host = std::fs::read_to_string(workspace().join("wit/plugin.wit")).unwrap();
+fn the_sdks_copy_of_the_contract_is_the_hosts_newest() {
+    let newest = newest_contract();
+    let host = std::fs::read_to_string(&newest).unwrap();
     let sdk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("wit/plugin.wit"))
         .unwrap();
     assert!(
         host == sdk,
-        "plugins/sdk/wit/plugin.wit differs from wit/plugin.wit: copy the host's contract into the SDK"
+        "plugins/sdk/wit/plugin.wit differs from {}: copy the host's newest contract into the SDK",
+        newest.display()
     );
 }
 

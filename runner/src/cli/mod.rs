@@ -601,10 +601,18 @@ fn plugins_command(args: &PluginsArgs, cache: &CacheArgs) -> Result<u8, CommandE
             Origin::File(path) => path.display().to_string(),
             Origin::Oci(reference) => reference.clone(),
         };
+        let capabilities = match plugin.capabilities.is_empty() {
+            true => String::new(),
+            false => format!(" (may use: {})", plugin.capabilities.join(", ")),
+        };
         let _ = writeln!(
             out,
-            "{:<10} {:<8} sha256:{}  {origin}\n           {}",
-            plugin.name, plugin.version, plugin.digest, plugin.summary
+            "{:<10} {:<8} sha256:{}  {origin}\n           {}\n           contract mltest:plugin@{}{capabilities}",
+            plugin.name,
+            plugin.version,
+            plugin.digest,
+            plugin.summary,
+            plugin.contract.version()
         );
     }
     Ok(exit_code::PASSED)

@@ -8,8 +8,10 @@
 //! contract violation instead of blocking the host thread, which the epoch
 //! deadline cannot interrupt.
 //!
-//! A check that needs them lists `grants = ["clock", "random"]`; the report
-//! records the grants. A granted clock is the real one, but a wait that
+//! A plugin declares the capabilities it may use (`describe`'s
+//! `capabilities`); a check grants them with `grants = ["clock", "random"]`,
+//! only those its plugin declared (a 0.1 plugin cannot declare, so any is
+//! accepted for it), and the report records the grants. A granted clock is the real one, but a wait that
 //! would end after the check's deadline traps as the timeout it would be,
 //! so no sleep outlives the check's time limit.
 
@@ -21,6 +23,7 @@ use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtxBuilder};
 
+use super::bindings::Capability;
 use super::limits::{ContractViolation, HostTimeout};
 use super::state::CheckState;
 
@@ -40,6 +43,25 @@ impl Grants {
             clock: names.iter().any(|n| n == "clock"),
             random: names.iter().any(|n| n == "random"),
         }
+    }
+
+    /// The grants, as the contract names them (`sandbox.granted`).
+    pub(crate) fn capabilities(self) -> Vec<Capability> {
+        [
+            (self.clock, Capability::Clock),
+            (self.random, Capability::Random),
+        ]
+        .into_iter()
+        .filter_map(|(granted, c)| granted.then_some(c))
+        .collect()
+    }
+}
+
+/// The suite's name for a capability a plugin declares.
+pub(crate) fn grant_name(capability: Capability) -> &'static str {
+    match capability {
+        Capability::Clock => "clock",
+        Capability::Random => "random",
     }
 }
 

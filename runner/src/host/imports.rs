@@ -1,21 +1,22 @@
 //! The host side of the plugin imports: artifacts and log (kernels are in
 //! `kernels.rs`).
 //!
-//! Data errors are returned to the plugin as `err` strings (it decides what
+//! Data errors are returned to the plugin as typed `err`s (it decides what
 //! they mean); a misuse of handles traps.
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType as ArrowType;
 use wasmtime::component::Resource;
 
-use super::bindings::mltest::plugin::{artifacts, log, types};
+use super::bindings::WitError;
+use super::bindings::current::mltest::plugin::{artifacts, log, sandbox, types};
 use super::limits::bounded;
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::{self, DataError};
 use mltest_kernels as k;
 
-fn data<T>(result: Result<T, DataError>) -> Result<T, String> {
-    result.map_err(|e| e.to_string())
+fn data<T>(result: Result<T, DataError>) -> Result<T, WitError> {
+    result.map_err(WitError::from)
 }
 
 /// Arrow's type, in the plugin contract's vocabulary.
@@ -69,7 +70,7 @@ impl artifacts::Host for CheckState {
         let catalog = self.catalog.clone();
         match bounded(self.deadline(), move || catalog.table(&name))? {
             Ok(table) => Ok(Ok(self.push(TableHandle { table })?)),
-            Err(e) => Ok(Err(e.to_string())),
+            Err(e) => Ok(Err(e.into())),
         }
     }
 
@@ -160,7 +161,7 @@ impl artifacts::HostTable for CheckState {
                 array,
                 source,
             })?)),
-            Err(e) => Ok(Err(e.to_string())),
+            Err(e) => Ok(Err(e.into())),
         }
     }
 
@@ -195,9 +196,10 @@ impl artifacts::HostColumn for CheckState {
         };
         Ok(match k::numeric_view(window.as_ref()) {
             Ok(Some(values)) => Ok(values.iter().collect()),
-            Ok(None) => Err(column.error(format!(
-                "type {} has no numeric view",
-                column.array.data_type()
+            Ok(None) => Err(WitError::Unsupported(crate::catalog::column_error(
+                &column.source,
+                &column.name,
+                format!("type {} has no numeric view", column.array.data_type()),
             ))),
             Err(e) => Err(column.error(e)),
         })
@@ -238,6 +240,12 @@ const MAX_LOG_BYTES: usize = super::state::OUTPUT_CAPACITY;
 const MAX_LOG_LINES: usize = 10_000;
 /// What a kept line costs besides its text: its entry and level prefix.
 const LINE_COST: usize = 32;
+
+impl sandbox::Host for CheckState {
+    fn granted(&mut self) -> wasmtime::Result<Vec<types::Capability>> {
+        Ok(self.grants.capabilities())
+    }
+}
 
 impl log::Host for CheckState {
     fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {

@@ -1,5 +1,6 @@
-//! The host side of the `kernels` import: translates between the plugin
-//! contract's records and the `mltest-kernels` crate, and fans batch
+//! The host side of the kernel imports (`profile`, `drift`, `compare`,
+//! `quality`): translates between the plugin contract's records and the
+//! `mltest-kernels` crate, and fans batch
 //! requests out over columns in parallel. Column reads (the Parquet decode)
 //! run inside the parallel section too, so a table pair is read on every
 //! core.
@@ -14,7 +15,8 @@ use arrow::array::ArrayRef;
 use rayon::prelude::*;
 use wasmtime::component::Resource;
 
-use super::bindings::mltest::plugin::kernels as wit;
+use super::bindings::WitError;
+use super::bindings::current::mltest::plugin::{compare, drift, profile, quality};
 use super::imports::data_type;
 use super::limits::{
     MAX_BATCH, MAX_DISTINCT_LIMIT, MAX_EDGES, MAX_EXAMPLES, MAX_GROUPS, MAX_QUANTILES, at_most,
@@ -30,8 +32,11 @@ fn column(state: &CheckState, handle: &Resource<ColumnHandle>) -> wasmtime::Resu
 }
 
 /// Bounds a binning's bin count before the kernel allocates its edges.
-fn check_binning(binning: &wit::Binning) -> wasmtime::Result<()> {
-    at_most("binning bins", binning.bins as usize, k::MAX_BINS)
+fn check_binning(binning: &drift::Binning) -> wasmtime::Result<()> {
+    match binning.bins {
+        drift::BinCount::Count(n) => at_most("binning bins", n as usize, k::MAX_BINS),
+        drift::BinCount::Sturges => Ok(()),
+    }
 }
 
 fn table(state: &CheckState, handle: &Resource<TableHandle>) -> wasmtime::Result<Arc<Table>> {
@@ -39,23 +44,23 @@ fn table(state: &CheckState, handle: &Resource<TableHandle>) -> wasmtime::Result
 }
 
 /// An error about a column of a table, naming its file.
-fn column_error(table: &Table, column: &str, e: impl std::fmt::Display) -> String {
-    crate::catalog::column_error(table.path(), column, e)
+fn column_error(table: &Table, column: &str, e: impl std::fmt::Display) -> WitError {
+    WitError::data(table.path(), Some(column), e)
 }
 
-fn read(table: &Table, column: &str) -> Result<ArrayRef, String> {
-    table.column(column).map_err(|e| e.to_string())
+pub(super) fn read(table: &Table, column: &str) -> Result<ArrayRef, WitError> {
+    table.column(column).map_err(WitError::from)
 }
 
-fn counts(pairs: Vec<(String, u64)>) -> Vec<wit::ValueCount> {
+fn counts(pairs: Vec<(String, u64)>) -> Vec<profile::ValueCount> {
     pairs
         .into_iter()
-        .map(|(value, count)| wit::ValueCount { value, count })
+        .map(|(value, count)| profile::ValueCount { value, count })
         .collect()
 }
 
-fn method(m: wit::DriftMethod) -> k::Method {
-    use wit::DriftMethod as W;
+fn method(m: drift::DriftMethod) -> k::Method {
+    use drift::DriftMethod as W;
     match m {
         W::Ks => k::Method::Ks,
         W::ChiSquare => k::Method::ChiSquare,
@@ -70,34 +75,38 @@ fn method(m: wit::DriftMethod) -> k::Method {
     }
 }
 
-fn request(m: wit::DriftMethod, kind: wit::ColumnKind, binning: wit::Binning) -> k::DriftRequest {
+fn request(
+    m: drift::DriftMethod,
+    kind: drift::ColumnKind,
+    binning: drift::Binning,
+) -> k::DriftRequest {
     k::DriftRequest {
         method: method(m),
         kind: match kind {
-            wit::ColumnKind::Numerical => k::Kind::Numerical,
-            wit::ColumnKind::Categorical => k::Kind::Categorical,
+            drift::ColumnKind::Numerical => k::Kind::Numerical,
+            drift::ColumnKind::Categorical => k::Kind::Categorical,
         },
         binning: k::Binning {
             edges: match binning.edges {
-                wit::BinEdges::Both => k::Edges::Both,
-                wit::BinEdges::Reference => k::Edges::Reference,
-                wit::BinEdges::ReferenceQuantiles => k::Edges::ReferenceQuantiles,
+                drift::BinEdges::Both => k::Edges::Both,
+                drift::BinEdges::Reference => k::Edges::Reference,
+                drift::BinEdges::ReferenceQuantiles => k::Edges::ReferenceQuantiles,
             },
             bins: match binning.bins {
-                0 => k::Bins::Sturges,
-                n => k::Bins::Count(n),
+                drift::BinCount::Sturges => k::Bins::Sturges,
+                drift::BinCount::Count(n) => k::Bins::Count(n),
             },
             smoothing: match binning.smoothing {
-                wit::Smoothing::None => k::Smoothing::None,
-                wit::Smoothing::Evidently => k::Smoothing::Evidently,
-                wit::Smoothing::Floor(v) => k::Smoothing::Floor(v),
+                drift::Smoothing::None => k::Smoothing::None,
+                drift::Smoothing::Evidently => k::Smoothing::Evidently,
+                drift::Smoothing::Floor(v) => k::Smoothing::Floor(v),
             },
         },
     }
 }
 
-fn drift_result(r: k::DriftResult) -> wit::DriftResult {
-    wit::DriftResult {
+fn drift_result(r: k::DriftResult) -> drift::DriftResult {
+    drift::DriftResult {
         statistic: r.statistic,
         p_value: r.p_value,
         detail: r.detail,
@@ -106,7 +115,7 @@ fn drift_result(r: k::DriftResult) -> wit::DriftResult {
         missing_reference: r.missing_reference,
         missing_current: r.missing_current,
         bins: r.bins,
-        new_categories: r.new_categories.map(|n| wit::UnseenValues {
+        new_categories: r.new_categories.map(|n| profile::UnseenValues {
             rows: n.rows,
             distinct: n.distinct,
             examples: counts(n.examples),
@@ -114,8 +123,16 @@ fn drift_result(r: k::DriftResult) -> wit::DriftResult {
     }
 }
 
-fn side(s: k::SideProfile) -> wit::SideProfile {
-    wit::SideProfile {
+/// The kernel stops counting one past the limit; the contract says so in a variant.
+fn distinct(count: u64, limit: u32) -> profile::DistinctCount {
+    match count > u64::from(limit) {
+        true => profile::DistinctCount::MoreThan(limit.into()),
+        false => profile::DistinctCount::Exact(count),
+    }
+}
+
+fn side(s: k::SideProfile) -> profile::SideProfile {
+    profile::SideProfile {
         rows: s.rows,
         nulls: s.nulls,
         nans: s.nans,
@@ -123,7 +140,7 @@ fn side(s: k::SideProfile) -> wit::SideProfile {
     }
 }
 
-fn to_tolerance(t: &wit::Tolerance) -> k::Tolerance {
+fn to_tolerance(t: &compare::Tolerance) -> k::Tolerance {
     k::Tolerance {
         rtol: t.rtol,
         atol: t.atol,
@@ -131,8 +148,8 @@ fn to_tolerance(t: &wit::Tolerance) -> k::Tolerance {
     }
 }
 
-fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> wit::ColumnDiff {
-    wit::ColumnDiff {
+fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> compare::ColumnDiff {
+    compare::ColumnDiff {
         column: name,
         compared: d.compared,
         mismatches: d.mismatches,
@@ -142,7 +159,7 @@ fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> wit
         first: d
             .first
             .into_iter()
-            .map(|m| wit::Mismatch {
+            .map(|m| compare::Mismatch {
                 row: match labels {
                     Some(labels) => labels[m.row as usize].clone(),
                     None => m.row.to_string(),
@@ -154,13 +171,13 @@ fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> wit
     }
 }
 
-impl wit::Host for CheckState {
-    fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<wit::ColumnStats> {
+impl profile::Host for CheckState {
+    fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<profile::ColumnStats> {
         let col = column(self, &col)?;
         bounded(self.deadline(), move || {
             k::backend()
                 .summarize(col.array.as_ref())
-                .map(|s| wit::ColumnStats {
+                .map(|s| profile::ColumnStats {
                     count: s.count,
                     nulls: s.nulls,
                     nans: s.nans,
@@ -178,13 +195,13 @@ impl wit::Host for CheckState {
         &mut self,
         col: Resource<ColumnHandle>,
         limit: u32,
-    ) -> Fallible<wit::ValueCounts> {
+    ) -> Fallible<profile::ValueCounts> {
         at_most("count-values limit", limit as usize, MAX_EXAMPLES)?;
         let col = column(self, &col)?;
         bounded(self.deadline(), move || {
             k::backend()
                 .value_counts(col.array.as_ref(), limit as usize)
-                .map(|c| wit::ValueCounts {
+                .map(|c| profile::ValueCounts {
                     top: counts(c.top),
                     distinct: c.distinct,
                     nulls: c.nulls,
@@ -198,7 +215,7 @@ impl wit::Host for CheckState {
         reference: Resource<ColumnHandle>,
         current: Resource<ColumnHandle>,
         limit: u32,
-    ) -> Fallible<wit::UnseenValues> {
+    ) -> Fallible<profile::UnseenValues> {
         at_most("find-unseen limit", limit as usize, MAX_EXAMPLES)?;
         let reference = column(self, &reference)?;
         let current = column(self, &current)?;
@@ -209,7 +226,7 @@ impl wit::Host for CheckState {
                     current.array.as_ref(),
                     limit as usize,
                 )
-                .map(|u| wit::UnseenValues {
+                .map(|u| profile::UnseenValues {
                     rows: u.rows,
                     distinct: u.distinct,
                     examples: counts(u.examples),
@@ -257,7 +274,7 @@ impl wit::Host for CheckState {
         current: Resource<TableHandle>,
         columns: Vec<String>,
         distinct_limit: u32,
-    ) -> wasmtime::Result<Vec<Result<wit::PairProfile, String>>> {
+    ) -> Fallible<Vec<Result<profile::PairProfile, WitError>>> {
         at_most("profile-pairs columns", columns.len(), MAX_BATCH)?;
         at_most(
             "distinct limit",
@@ -266,7 +283,7 @@ impl wit::Host for CheckState {
         )?;
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
         bounded(self.deadline(), move || {
-            columns
+            Ok(columns
                 .par_iter()
                 .map(|name| {
                     let (r, c) = rayon::join(|| read(&reference, name), || read(&current, name));
@@ -274,33 +291,35 @@ impl wit::Host for CheckState {
                     let p = k::backend()
                         .profile(r.as_ref(), c.as_ref(), distinct_limit.into())
                         .map_err(|e| column_error(&current, name, e))?;
-                    Ok(wit::PairProfile {
+                    Ok(profile::PairProfile {
                         reference_type: data_type(r.data_type()),
                         current_type: data_type(c.data_type()),
                         reference: side(p.reference),
                         current: side(p.current),
-                        distinct_reference: p.distinct_reference,
-                        distinct_current: p.distinct_current,
-                        distinct_both: p.distinct_both,
+                        distinct_reference: distinct(p.distinct_reference, distinct_limit),
+                        distinct_current: distinct(p.distinct_current, distinct_limit),
+                        distinct_both: distinct(p.distinct_both, distinct_limit),
                     })
                 })
-                .collect()
+                .collect())
         })
     }
+}
 
+impl drift::Host for CheckState {
     fn drift(
         &mut self,
         reference: Resource<TableHandle>,
         current: Resource<TableHandle>,
-        requests: Vec<wit::DriftRequest>,
-    ) -> wasmtime::Result<Vec<Result<wit::DriftResult, String>>> {
+        requests: Vec<drift::DriftRequest>,
+    ) -> Fallible<Vec<Result<drift::DriftResult, WitError>>> {
         at_most("drift requests", requests.len(), MAX_BATCH)?;
         for r in &requests {
             check_binning(&r.binning)?;
         }
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
         bounded(self.deadline(), move || {
-            requests
+            Ok(requests
                 .into_par_iter()
                 .map(|r| {
                     let (a, b) =
@@ -315,7 +334,7 @@ impl wit::Host for CheckState {
                         .map(drift_result)
                         .map_err(|e| column_error(&current, &r.column, e))
                 })
-                .collect()
+                .collect())
         })
     }
 
@@ -323,10 +342,10 @@ impl wit::Host for CheckState {
         &mut self,
         reference: Resource<ColumnHandle>,
         current: Resource<ColumnHandle>,
-        method: wit::DriftMethod,
-        kind: wit::ColumnKind,
-        binning: wit::Binning,
-    ) -> Fallible<wit::DriftResult> {
+        method: drift::DriftMethod,
+        kind: drift::ColumnKind,
+        binning: drift::Binning,
+    ) -> Fallible<drift::DriftResult> {
         check_binning(&binning)?;
         let reference = column(self, &reference)?;
         let current = column(self, &current)?;
@@ -341,12 +360,14 @@ impl wit::Host for CheckState {
                 .map_err(|e| current.error(e))
         })
     }
+}
 
+impl quality::Host for CheckState {
     fn confusion_by_group(
         &mut self,
         data: Resource<TableHandle>,
-        request: wit::ConfusionRequest,
-    ) -> Fallible<wit::Confusion> {
+        request: quality::ConfusionRequest,
+    ) -> Fallible<quality::Confusion> {
         at_most("confusion group columns", request.groups.len(), MAX_GROUPS)?;
         let data = table(self, &data)?;
         bounded(self.deadline(), move || {
@@ -355,7 +376,7 @@ impl wit::Host for CheckState {
             let arrays = names
                 .par_iter()
                 .map(|n| read(&data, n))
-                .collect::<Result<Vec<ArrayRef>, String>>()?;
+                .collect::<Result<Vec<ArrayRef>, WitError>>()?;
             let positive = k::Positive {
                 value: request.positive,
                 threshold: request.threshold,
@@ -367,11 +388,11 @@ impl wit::Host for CheckState {
                     &positive,
                     &arrays[2..],
                 )
-                .map(|c| wit::Confusion {
+                .map(|c| quality::Confusion {
                     cells: c
                         .cells
                         .into_iter()
-                        .map(|c| wit::ConfusionCell {
+                        .map(|c| quality::ConfusionCell {
                             group: c.group,
                             n: c.n,
                             tp: c.tp,
@@ -382,15 +403,15 @@ impl wit::Host for CheckState {
                         .collect(),
                     skipped: c.skipped,
                 })
-                .map_err(|e| format!("{}: {e}", data.path().display()))
+                .map_err(|e| WitError::data(data.path(), None, e))
         })
     }
 
     fn quality(
         &mut self,
         data: Resource<TableHandle>,
-        request: wit::QualityRequest,
-    ) -> Fallible<wit::QualityReport> {
+        request: quality::QualityRequest,
+    ) -> Fallible<quality::QualityReport> {
         super::quality::check(&request)?;
         let data = table(self, &data)?;
         let deadline = self.deadline();
@@ -398,15 +419,19 @@ impl wit::Host for CheckState {
             super::quality::evaluate(&data, request, deadline, read)
         })
     }
+}
 
+impl compare::Host for CheckState {
     fn compare_tables(
         &mut self,
         actual: Resource<TableHandle>,
         expected: Resource<TableHandle>,
-        request: wit::TableDiffRequest,
-    ) -> Fallible<wit::TableDiff> {
+        request: compare::TableDiffRequest,
+    ) -> Fallible<compare::TableDiff> {
         at_most("compared columns", request.columns.len(), MAX_BATCH)?;
-        at_most("key columns", request.key.len(), MAX_GROUPS)?;
+        if let compare::Alignment::ByKey(key) = &request.align {
+            at_most("key columns", key.len(), MAX_GROUPS)?;
+        }
         at_most("compare-tables limit", request.limit as usize, MAX_EXAMPLES)?;
         let (actual, expected) = (table(self, &actual)?, table(self, &expected)?);
         bounded(self.deadline(), move || {
@@ -418,9 +443,9 @@ impl wit::Host for CheckState {
         &mut self,
         actual: Resource<ColumnHandle>,
         expected: Resource<ColumnHandle>,
-        tolerance: wit::Tolerance,
+        tolerance: compare::Tolerance,
         limit: u32,
-    ) -> Fallible<wit::ColumnDiff> {
+    ) -> Fallible<compare::ColumnDiff> {
         at_most("compare-columns limit", limit as usize, MAX_EXAMPLES)?;
         let expected = column(self, &expected)?;
         let actual = column(self, &actual)?;
@@ -443,10 +468,10 @@ impl wit::Host for CheckState {
 fn compare_tables(
     actual: &Table,
     expected: &Table,
-    request: &wit::TableDiffRequest,
-) -> Result<wit::TableDiff, String> {
+    request: &compare::TableDiffRequest,
+) -> Result<compare::TableDiff, WitError> {
     let limit = request.limit as usize;
-    let mut diff = wit::TableDiff {
+    let mut diff = compare::TableDiff {
         rows_actual: actual.num_rows(),
         rows_expected: expected.num_rows(),
         missing_keys: 0,
@@ -456,21 +481,22 @@ fn compare_tables(
         duplicate_keys: 0,
         columns: Vec::new(),
     };
-    let alignment = if request.key.is_empty() {
-        None
-    } else {
-        let keys = |t: &Table| -> Result<Vec<ArrayRef>, String> {
-            request.key.iter().map(|k| read(t, k)).collect()
-        };
-        let a = k::backend()
-            .align_by_key(&keys(actual)?, &keys(expected)?, limit)
-            .map_err(|e| format!("{}: {e}", actual.path().display()))?;
-        diff.missing_keys = a.missing.0;
-        diff.extra_keys = a.extra.0;
-        diff.missing_examples = a.missing.1.clone();
-        diff.extra_examples = a.extra.1.clone();
-        diff.duplicate_keys = a.duplicates;
-        Some(a)
+    let alignment = match &request.align {
+        compare::Alignment::ByPosition => None,
+        compare::Alignment::ByKey(key) => {
+            let keys = |t: &Table| -> Result<Vec<ArrayRef>, WitError> {
+                key.iter().map(|k| read(t, k)).collect()
+            };
+            let a = k::backend()
+                .align_by_key(&keys(actual)?, &keys(expected)?, limit)
+                .map_err(|e| WitError::data(actual.path(), None, e))?;
+            diff.missing_keys = a.missing.0;
+            diff.extra_keys = a.extra.0;
+            diff.missing_examples = a.missing.1.clone();
+            diff.extra_examples = a.extra.1.clone();
+            diff.duplicate_keys = a.duplicates;
+            Some(a)
+        }
     };
     diff.columns = request
         .columns

@@ -14,6 +14,7 @@ mod kernels;
 mod limits;
 mod quality;
 mod state;
+mod v0_1;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,6 +31,7 @@ use state::CheckState;
 pub(crate) use bindings::{Finding, Outcome as WitOutcome};
 pub(crate) use cache::ComponentCache;
 pub(crate) use clocks::GRANTS;
+pub(crate) use clocks::grant_name;
 
 use crate::catalog::Catalog;
 use crate::sources::FetchedPlugin;
@@ -66,7 +68,99 @@ pub(crate) struct Plugin {
     pub(crate) summary: String,
     /// JSON Schema of the plugin's `params`.
     pub(crate) params_schema: serde_json::Value,
-    pre: CheckPre<CheckState>,
+    /// The contract version the component was built against.
+    pub(crate) contract: Contract,
+    /// What `describe` declared it may use (suite grant names); always
+    /// empty for 0.1, which cannot declare.
+    pub(crate) capabilities: Vec<&'static str>,
+    pre: Pre,
+}
+
+/// The contract versions the host serves (`wit/since_v*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Contract {
+    V0_1,
+    V0_2,
+}
+
+impl Contract {
+    pub(crate) fn version(self) -> &'static str {
+        match self {
+            Contract::V0_1 => "0.1.0",
+            Contract::V0_2 => "0.2.0",
+        }
+    }
+}
+
+/// A component ready to instantiate, in the world of its contract version.
+enum Pre {
+    Current(CheckPre<CheckState>),
+    V0_1(bindings::v0_1::CheckPre<CheckState>),
+}
+
+/// What `describe` says, in the current contract's terms.
+struct Described {
+    version: String,
+    summary: String,
+    params_schema: String,
+    capabilities: Vec<bindings::Capability>,
+}
+
+impl Pre {
+    fn contract(&self) -> Contract {
+        match self {
+            Pre::Current(_) => Contract::V0_2,
+            Pre::V0_1(_) => Contract::V0_1,
+        }
+    }
+
+    fn describe(&self, store: &mut Store<CheckState>) -> wasmtime::Result<Described> {
+        Ok(match self {
+            Pre::Current(pre) => {
+                let info = pre.instantiate(&mut *store)?.call_describe(&mut *store)?;
+                Described {
+                    version: info.version,
+                    summary: info.summary,
+                    params_schema: info.params_schema,
+                    capabilities: info.capabilities,
+                }
+            }
+            Pre::V0_1(pre) => {
+                let info = pre.instantiate(&mut *store)?.call_describe(&mut *store)?;
+                Described {
+                    version: info.version,
+                    summary: info.summary,
+                    params_schema: info.params_schema,
+                    capabilities: Vec::new(),
+                }
+            }
+        })
+    }
+
+    /// Instantiates (the `Err` of the outer result) and runs the check.
+    #[allow(clippy::type_complexity)]
+    fn run(
+        &self,
+        store: &mut Store<CheckState>,
+        params: &str,
+        instantiated: &mut Duration,
+        started: Instant,
+    ) -> Result<wasmtime::Result<Result<Vec<Finding>, bindings::WitError>>, wasmtime::Error> {
+        match self {
+            Pre::Current(pre) => {
+                let instance = pre.instantiate(&mut *store);
+                *instantiated = started.elapsed();
+                Ok(instance?.call_run(&mut *store, params))
+            }
+            Pre::V0_1(pre) => {
+                let instance = pre.instantiate(&mut *store);
+                *instantiated = started.elapsed();
+                Ok(instance?
+                    .call_run(&mut *store, params)
+                    .map(v0_1::run_result))
+            }
+        }
+    }
 }
 
 /// What became of one check's execution.
@@ -142,6 +236,8 @@ impl Host {
         clocks::guard_waits(&mut linker).map_err(|e| HostError::Engine(format!("{e:#}")))?;
         Check::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| HostError::Engine(format!("{e:#}")))?;
+        bindings::v0_1::Check::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| HostError::Engine(format!("{e:#}")))?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         let (weak, stop) = (engine.weak(), ticker_stop.clone());
@@ -212,24 +308,23 @@ impl Host {
             .cache
             .load(&self.engine, &digest, wasm)
             .map_err(|e| err(format!("not a valid component: {e:#}")))?;
-        let pre = self
-            .pre(&component)
-            .map_err(|e| err(format!("does not fit the mltest:plugin/check world: {e:#}")))?;
+        let pre = self.pre(&component).map_err(|e| {
+            err(format!(
+                "does not fit the check world of mltest:plugin@0.2.0 or @0.1.0: {e:#}"
+            ))
+        })?;
         // `describe` runs in a store of its own, with the default limits.
         let limits = Limits {
             timeout: Duration::from_secs(10),
             memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES,
         };
         let mut store = self.store(Arc::new(Catalog::empty()), &limits, &[], name);
-        let info = pre
-            .instantiate(&mut store)
-            .and_then(|instance| instance.call_describe(&mut store))
-            .map_err(|e| {
-                err(format!(
-                    "describe failed: {}",
-                    classify(&e, store.data(), &limits)
-                ))
-            })?;
+        let info = pre.describe(&mut store).map_err(|e| {
+            err(format!(
+                "describe failed: {}",
+                classify(&e, store.data(), &limits)
+            ))
+        })?;
         let params_schema = serde_json::from_str(&info.params_schema).map_err(|e| {
             err(format!(
                 "describe returned a params schema that is not JSON: {e}"
@@ -242,12 +337,22 @@ impl Host {
             version: info.version,
             summary: info.summary,
             params_schema,
+            contract: pre.contract(),
+            capabilities: info.capabilities.into_iter().map(grant_name).collect(),
             pre,
         })
     }
 
-    fn pre(&self, component: &Component) -> wasmtime::Result<CheckPre<CheckState>> {
-        CheckPre::new(self.linker.instantiate_pre(component)?)
+    /// The component's contract version, from the world its exports fit:
+    /// the newest first, then each older one the host still serves.
+    fn pre(&self, component: &Component) -> wasmtime::Result<Pre> {
+        let pre = self.linker.instantiate_pre(component)?;
+        match CheckPre::new(pre.clone()) {
+            Ok(current) => Ok(Pre::Current(current)),
+            Err(newest) => bindings::v0_1::CheckPre::new(pre)
+                .map(Pre::V0_1)
+                .map_err(|_| newest),
+        }
     }
 
     fn store(
@@ -300,22 +405,25 @@ impl Host {
         let (params, limits) = (&check.params, &check.limits);
         let started = Instant::now();
         let mut store = self.store(catalog, limits, &check.grants, &check.id);
-        let instance = plugin.pre.instantiate(&mut store);
-        let instantiate = started.elapsed();
-        let outcome = match instance {
-            // A limit can already be hit here (memory below the plugin's initial size).
-            Err(e) => Err(match classify(&e, store.data(), limits) {
-                Failure::Trap(_) => {
-                    Failure::Internal(format!("cannot instantiate: {}", e.root_cause()))
-                }
-                limit => limit,
-            }),
-            Ok(instance) => match instance.call_run(&mut store, &params.to_string()) {
-                Ok(Ok(findings)) => Ok(findings),
-                Ok(Err(message)) => Err(Failure::Plugin(message)),
-                Err(e) => Err(classify(&e, store.data(), limits)),
-            },
-        };
+        let mut instantiate = Duration::ZERO;
+        let outcome =
+            match plugin
+                .pre
+                .run(&mut store, &params.to_string(), &mut instantiate, started)
+            {
+                // A limit can already be hit here (memory below the plugin's initial size).
+                Err(e) => Err(match classify(&e, store.data(), limits) {
+                    Failure::Trap(_) => {
+                        Failure::Internal(format!("cannot instantiate: {}", e.root_cause()))
+                    }
+                    limit => limit,
+                }),
+                Ok(ran) => match ran {
+                    Ok(Ok(findings)) => Ok(findings),
+                    Ok(Err(error)) => Err(Failure::Plugin(error.message().to_string())),
+                    Err(e) => Err(classify(&e, store.data(), limits)),
+                },
+            };
         let state = store.into_data();
         let (stdout, stderr) = (state.stdout.contents(), state.stderr.contents());
         let full = |bytes: &[u8]| bytes.len() >= state::OUTPUT_CAPACITY;

@@ -9,7 +9,8 @@ use std::time::Instant;
 use arrow::array::ArrayRef;
 use rayon::prelude::*;
 
-use super::bindings::mltest::plugin::kernels as wit;
+use super::bindings::WitError;
+use super::bindings::current::mltest::plugin::quality as wit;
 use super::limits::{ContractViolation, MAX_GROUPS, at_most};
 use crate::catalog::Table;
 use mltest_kernels::quality::holdout as q;
@@ -57,8 +58,8 @@ pub(crate) fn evaluate(
     data: &Arc<Table>,
     request: wit::QualityRequest,
     deadline: Instant,
-    read: impl Fn(&Table, &str) -> Result<ArrayRef, String> + Sync,
-) -> Result<wit::QualityReport, String> {
+    read: impl Fn(&Table, &str) -> Result<ArrayRef, WitError> + Sync,
+) -> Result<wit::QualityReport, WitError> {
     let mut names: BTreeSet<&str> = BTreeSet::new();
     names.insert(&request.label);
     names.extend(request.weight.as_deref());
@@ -123,13 +124,13 @@ pub(crate) fn evaluate(
         tests: request.paired_tests,
         deadline: Some(deadline),
     };
-    let in_file = |e: String| format!("{}: {e}", data.path().display());
     let report = mltest_kernels::backend()
         .quality(&kernel_request)
-        .map_err(|e| in_file(e.to_string()))?;
+        .map_err(|e| WitError::data(data.path(), None, e))?;
     if report.slices.len() > MAX_SLICES {
-        return Err(in_file(format!(
-            "the slicings make {} slices, more than {MAX_SLICES}: slice by fewer or coarser columns",
+        return Err(WitError::Limit(format!(
+            "{}: the slicings make {} slices, more than {MAX_SLICES}: slice by fewer or coarser columns",
+            data.path().display(),
             report.slices.len()
         )));
     }
@@ -140,9 +141,9 @@ pub(crate) fn evaluate(
         .map(|(_, b)| b.differences.len())
         .sum();
     if differences > MAX_DIFFERENCES {
-        return Err(format!(
+        return Err(WitError::Limit(format!(
             "the bootstrap would return {differences} differences, more than {MAX_DIFFERENCES}: fewer resamples, metrics or slices"
-        ));
+        )));
     }
     Ok(wit::QualityReport {
         slices: report.slices.into_iter().map(slice).collect(),
@@ -155,7 +156,7 @@ fn values(v: q::Values) -> Vec<wit::MetricValue> {
     v.into_iter()
         .map(|(metric, value)| wit::MetricValue {
             metric,
-            value: value.map_err(|Undefined(why)| why),
+            value: value.map_err(|Undefined(why)| WitError::Unsupported(why)),
         })
         .collect()
 }
@@ -187,7 +188,7 @@ fn slice(s: q::Slice) -> wit::SliceQuality {
                 covariance: d.covariance,
                 var_difference: d.var_difference,
             })
-            .map_err(|Undefined(why)| why)
+            .map_err(|Undefined(why)| WitError::Unsupported(why))
         }),
         mcnemar: s.mcnemar.map(|m| {
             m.map(|m| wit::McnemarTest {
@@ -200,7 +201,7 @@ fn slice(s: q::Slice) -> wit::SliceQuality {
                 chi2_statistic: m.chi2.map(|c| c.0),
                 chi2_p_value: m.chi2.map(|c| c.1),
             })
-            .map_err(|Undefined(why)| why)
+            .map_err(|Undefined(why)| WitError::Unsupported(why))
         }),
     }
 }

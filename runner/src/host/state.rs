@@ -8,6 +8,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::bindings::WitError;
 use crate::catalog::{Catalog, Table};
 
 /// Most values a windowed read returns at once.
@@ -37,18 +38,22 @@ pub struct ColumnHandle {
 
 impl ColumnHandle {
     /// An error about this column, naming its file and the column.
-    pub(crate) fn error(&self, e: impl std::fmt::Display) -> String {
-        crate::catalog::column_error(&self.source, &self.name, e)
+    pub(crate) fn error(&self, e: impl std::fmt::Display) -> WitError {
+        WitError::data(&self.source, Some(&self.name), e)
     }
 
     /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
-    pub(crate) fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, String> {
+    pub(crate) fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, WitError> {
         let rows = self.array.len();
         let offset = usize::try_from(offset)
             .ok()
             .filter(|o| *o <= rows)
             .ok_or_else(|| {
-                self.error(format!("window {offset}+{len} is outside its {rows} rows"))
+                WitError::InvalidArgument(crate::catalog::column_error(
+                    &self.source,
+                    &self.name,
+                    format!("window {offset}+{len} is outside its {rows} rows"),
+                ))
             })?;
         let len = (len.min(MAX_WINDOW) as usize).min(rows - offset);
         Ok(self.array.slice(offset, len))
@@ -155,9 +160,10 @@ impl CheckState {
     }
 }
 
-/// Host calls that can fail for data reasons return `Ok(Err(message))` to
-/// the plugin; a trap (`Err`) is for contract violations and limits.
-pub(crate) type Fallible<T> = wasmtime::Result<Result<T, String>>;
+/// Host calls that can fail for data reasons return `Ok(Err(error))` to
+/// the plugin, typed so it can tell a missing column from a corrupt file;
+/// a trap (`Err`) is for contract violations and limits.
+pub(crate) type Fallible<T> = wasmtime::Result<Result<T, WitError>>;
 
 impl WasiView for CheckState {
     fn ctx(&mut self) -> WasiCtxView<'_> {

@@ -139,10 +139,11 @@ fn suite(
     // consumer shows properties, and xunitparser refuses a report whose
     // suites repeat a property name.
     let mut out = format!(
-        "plugin: {} {} (sha256:{})\nseverity: {}\noutcome: {}\n",
+        "plugin: {} {} (sha256:{}, contract {})\nseverity: {}\noutcome: {}\n",
         check.plugin,
         check.plugin_version,
         check.plugin_digest,
+        check.plugin_contract,
         match check.severity {
             mltest_report::Severity::Error => "error",
             mltest_report::Severity::Warn => "warn",

@@ -120,6 +120,8 @@ fn run_check(
     };
     result.plugin_version = plugin.version.clone();
     result.plugin_digest = plugin.digest.clone();
+    result.plugin_contract = plugin.contract.version().to_string();
+    result.plugin_capabilities = plugin.capabilities.iter().map(|c| c.to_string()).collect();
 
     // The host never panics on purpose; if an edge case in a dependency
     // does, it costs this check (an internal error), not the run.

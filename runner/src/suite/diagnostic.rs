@@ -20,6 +20,7 @@ pub(crate) enum ErrorKind {
     MissingFile,
     OutsideRoot,
     PluginLoad,
+    UndeclaredGrant,
 }
 
 impl ErrorKind {
@@ -36,6 +37,7 @@ impl ErrorKind {
             ErrorKind::MissingFile => "mltest::suite::missing_file",
             ErrorKind::OutsideRoot => "mltest::suite::outside_root",
             ErrorKind::PluginLoad => "mltest::suite::plugin_load",
+            ErrorKind::UndeclaredGrant => "mltest::suite::undeclared_grant",
         }
     }
 }

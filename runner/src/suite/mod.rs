@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub(crate) use diagnostic::{ErrorKind, SuiteError, SuiteErrors, SuiteSource};
-pub(crate) use params::validate_params;
+pub(crate) use params::{Declared, validate_params};
 pub(crate) use sources::confined;
 
 /// Runs when a check sets no limit of its own and the suite no default.
@@ -266,6 +266,8 @@ pub(crate) struct CheckSpec {
     pub(crate) severity: Severity,
     /// Capabilities granted beyond the sandbox's defaults (`clock`, `random`).
     pub(crate) grants: Vec<String>,
+    /// Where each grant is written, to refuse one the plugin never asked for.
+    pub(crate) grant_spans: Vec<(String, std::ops::Range<usize>)>,
     pub(crate) limits: Limits,
     /// The `params` table, as JSON for the plugin.
     pub(crate) params: serde_json::Value,

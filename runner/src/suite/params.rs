@@ -19,16 +19,25 @@ pub(crate) const ARTIFACT_FORMAT: &str = "mltest-artifact";
 /// The marker of a parameter naming a command declared in `[commands]`.
 pub(crate) const COMMAND_FORMAT: &str = "mltest-command";
 
-/// Validates every check's plugin name and parameters. `schemas` maps plugin
-/// name → its params JSON Schema.
+/// What a check needs to know of its plugin before it runs.
+pub(crate) struct Declared {
+    /// The JSON Schema of its params.
+    pub(crate) schema: Value,
+    /// The capabilities it may be granted; `None` for a 0.1 plugin, which
+    /// cannot declare them, so any grant stands.
+    pub(crate) capabilities: Option<Vec<&'static str>>,
+}
+
+/// Validates every check's plugin name, parameters and grants. `plugins`
+/// maps plugin name → what it declared.
 pub(crate) fn validate_params(
     suite: &Suite,
-    schemas: &BTreeMap<String, Value>,
+    plugins: &BTreeMap<String, Declared>,
 ) -> Result<(), SuiteErrors> {
     let mut errors = Vec::new();
     let spans = ParamSpans::new(&suite.source.text);
     for check in &suite.checks {
-        let Some(schema) = schemas.get(&check.plugin) else {
+        let Some(declared) = plugins.get(&check.plugin) else {
             errors.push(
                 SuiteError::new(
                     &suite.source,
@@ -37,22 +46,54 @@ pub(crate) fn validate_params(
                     format!("unknown plugin `{}`", check.plugin),
                 )
                 .label("no such plugin")
-                .suggest(&check.plugin, schemas.keys().map(String::as_str))
+                .suggest(&check.plugin, plugins.keys().map(String::as_str))
                 .help_if_none(|| {
                     format!(
                         "built-in and declared plugins: {}",
-                        schemas.keys().cloned().collect::<Vec<_>>().join(", ")
+                        plugins.keys().cloned().collect::<Vec<_>>().join(", ")
                     )
                 }),
             );
             continue;
         };
-        check_one(suite, &spans, check, schema, &mut errors);
+        check_grants(suite, check, declared, &mut errors);
+        check_one(suite, &spans, check, &declared.schema, &mut errors);
     }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(suite.errors(errors))
+    }
+}
+
+/// Least privilege: a check may grant only what its plugin declared.
+fn check_grants(
+    suite: &Suite,
+    check: &CheckSpec,
+    declared: &Declared,
+    errors: &mut Vec<SuiteError>,
+) {
+    let Some(capabilities) = &declared.capabilities else {
+        return;
+    };
+    for (grant, span) in &check.grant_spans {
+        if capabilities.contains(&grant.as_str()) {
+            continue;
+        }
+        let asks = match capabilities.is_empty() {
+            true => "it declares none".to_string(),
+            false => format!("it declares {}", capabilities.join(", ")),
+        };
+        errors.push(
+            SuiteError::new(
+                &suite.source,
+                ErrorKind::UndeclaredGrant,
+                span.clone(),
+                format!("plugin `{}` does not ask for `{grant}`", check.plugin),
+            )
+            .label("not a capability this plugin declares")
+            .help(format!("{asks}; remove the grant")),
+        );
     }
 }
 

@@ -763,10 +763,13 @@ impl Parser<'_> {
         if let Some(d) = get(table, "description") {
             self.string(d, "description");
         }
-        let grants = match get(table, "grants") {
+        let grant_spans = match get(table, "grants") {
             Some(v) => self.grants(v)?,
             None => Vec::new(),
         };
+        let mut grants: Vec<String> = grant_spans.iter().map(|(g, _)| g.clone()).collect();
+        grants.sort();
+        grants.dedup();
         let params = match get(table, "params") {
             Some(v) => match v.get_ref() {
                 DeValue::Table(_) => to_json(v.get_ref()),
@@ -789,6 +792,7 @@ impl Parser<'_> {
             plugin,
             severity,
             grants,
+            grant_spans,
             limits,
             params,
             index,
@@ -864,7 +868,7 @@ impl Parser<'_> {
     }
 
     /// `grants = ["clock", "random"]`: capabilities beyond the sandbox's.
-    fn grants(&mut self, value: &Value<'_>) -> Option<Vec<String>> {
+    fn grants(&mut self, value: &Value<'_>) -> Option<Vec<(String, std::ops::Range<usize>)>> {
         let DeValue::Array(items) = value.get_ref() else {
             self.report(
                 self.new_error(
@@ -892,11 +896,8 @@ impl Parser<'_> {
                 );
                 return None;
             }
-            if !grants.contains(&grant) {
-                grants.push(grant);
-            }
+            grants.push((grant, item.span()));
         }
-        grants.sort();
         Some(grants)
     }
 

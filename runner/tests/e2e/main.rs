@@ -4,6 +4,7 @@
 
 mod browser;
 mod ci;
+mod contract;
 mod data_errors;
 mod defences;
 mod demo;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub(crate) use mltest_testkit::{
-    HOSTILE_DESCRIBE_PLUGIN, HOSTILE_PLUGIN, HOSTILE_SCHEMA_PLUGIN, root,
+    HOSTILE_DESCRIBE_PLUGIN, HOSTILE_PLUGIN, HOSTILE_SCHEMA_PLUGIN, LEGACY_PLUGIN, root,
 };
 
 /// The binary under test, as cargo built it for this test target.

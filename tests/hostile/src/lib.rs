@@ -17,6 +17,9 @@ pub struct Params {
     /// For `kernel-abuse`: `edges`, `quantiles`, `bins` or `limit`.
     #[serde(default)]
     abuse: Option<String>,
+    /// For `error-kinds`: a table artifact whose file is corrupt.
+    #[serde(default)]
+    broken: Option<mltest_sdk::ArtifactName>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -56,6 +59,10 @@ pub enum Behavior {
     NoFindings,
     /// Puts control characters in every string it can.
     ControlChars,
+    /// Provokes one host error of each kind it can (an absent column, a
+    /// corrupt file, the wrong kind of artifact, a window outside the
+    /// column, a numeric read of text) and reports which case each was.
+    ErrorKinds,
 }
 
 struct Hostile;
@@ -65,6 +72,11 @@ impl Check for Hostile {
     const NAME: &'static str = "hostile";
     const VERSION: &'static str = env!("CARGO_PKG_VERSION");
     const SUMMARY: &'static str = "misbehaves on purpose (sandbox tests)";
+    /// The clock and entropy probes and the granted sleep use both.
+    const CAPABILITIES: &'static [mltest_sdk::Capability] = &[
+        mltest_sdk::Capability::Clock,
+        mltest_sdk::Capability::Random,
+    ];
 
     fn run(params: Params) -> Result<Vec<Finding>> {
         match params.behavior {
@@ -148,7 +160,7 @@ impl Check for Hostile {
                     "bins" => {
                         let binning = Binning {
                             edges: BinEdges::Both,
-                            bins: u32::MAX,
+                            bins: mltest_sdk::kernels::BinCount::Count(u32::MAX),
                             smoothing: Smoothing::None,
                         };
                         column.drift_from(
@@ -197,6 +209,56 @@ impl Check for Hostile {
                 Ok(findings)
             }
             Behavior::NoFindings => Ok(Vec::new()),
+            Behavior::ErrorKinds => {
+                let (Some(table), Some(column), Some(broken)) =
+                    (params.table, params.column, params.broken)
+                else {
+                    bail!("error-kinds needs `table`, `column` and `broken`");
+                };
+                let kind = |e: mltest_sdk::Error| -> Finding {
+                    let (case, file, column) = match &e {
+                        mltest_sdk::Error::NotFound(_) => ("not-found", None, None),
+                        mltest_sdk::Error::Data { file, column, .. } => {
+                            ("data", file.clone(), column.clone())
+                        }
+                        mltest_sdk::Error::Unsupported(_) => ("unsupported", None, None),
+                        mltest_sdk::Error::Limit(_) => ("limit", None, None),
+                        mltest_sdk::Error::InvalidArgument(_) => ("invalid-argument", None, None),
+                        mltest_sdk::Error::Other(_) => ("other", None, None),
+                    };
+                    Finding::pass("kind", e.message())
+                        .property("case", case)
+                        .property("file", file.unwrap_or_default())
+                        .property("column", column.unwrap_or_default())
+                };
+                let data = mltest_sdk::artifacts::table(&table)?;
+                let text = data.column(&column)?;
+                let outcomes = [
+                    data.column("no-such-column")
+                        .map_err(mltest_sdk::Error::from)
+                        .err(),
+                    mltest_sdk::artifacts::table(&broken)
+                        .and_then(|t| Ok(t.num_rows()?))
+                        .err(),
+                    mltest_sdk::artifacts::document(&table).err(),
+                    text.read_string(u64::MAX, 1)
+                        .map_err(mltest_sdk::Error::from)
+                        .err(),
+                    text.read_f64(0, 1).map_err(mltest_sdk::Error::from).err(),
+                ];
+                Ok(outcomes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| match e {
+                        Some(e) => {
+                            let mut f = kind(e);
+                            f.name = format!("kind[{i}]");
+                            f
+                        }
+                        None => Finding::fail(format!("kind[{i}]"), "the host did not refuse"),
+                    })
+                    .collect())
+            }
             Behavior::ControlChars => {
                 let evil = "\u{1b}[2J\u{1b}]0;owned\u{7}\u{0}\u{8}]]>\r";
                 println!("stdout {evil}");
