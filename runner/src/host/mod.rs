@@ -420,6 +420,12 @@ impl Host {
                 }),
                 Ok(ran) => match ran {
                     Ok(Ok(findings)) => Ok(findings),
+                    // A guest whose allocator reports the failed growth (Python's
+                    // MemoryError) returns an error rather than trapping: it is
+                    // still the memory limit.
+                    Ok(Err(_)) if store.data().limiter.exceeded => {
+                        Err(Failure::Memory(limits.memory_bytes))
+                    }
                     Ok(Err(error)) => Err(Failure::Plugin(error.message().to_string())),
                     Err(e) => Err(classify(&e, store.data(), limits)),
                 },
