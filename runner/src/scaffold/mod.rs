@@ -273,10 +273,22 @@ fn build_python(dir: &Path, out: Option<&Path>) -> Result<PathBuf, ScaffoldError
         Some(out) => std::path::absolute(out).map_err(io(out))?,
         None => dir.join(format!("{name}.wasm")),
     };
-    let program =
-        std::env::var("MLTEST_COMPONENTIZE_PY").unwrap_or_else(|_| "componentize-py".into());
+    // A relative path names a file from here, not from the project folder
+    // the tool runs in.
+    let program = match std::env::var_os("MLTEST_COMPONENTIZE_PY") {
+        Some(p) if Path::new(&p).components().count() > 1 => std::path::absolute(&p)
+            .map_err(io(Path::new(&p)))?
+            .into_os_string(),
+        Some(p) => p,
+        None => "componentize-py".into(),
+    };
     let mut command = Command::new(program);
+    // componentize-py puts the active (or else the system) Python's
+    // site-packages on the guest's path: point it at the empty scratch
+    // folder, so a plugin sees the SDK, its own folder and the stdlib only,
+    // the same on every machine.
     command
+        .env("VIRTUAL_ENV", scratch.path())
         .current_dir(&dir)
         .arg("-d")
         .arg(scratch.path().join("wit"))

@@ -242,3 +242,29 @@ fn plugin_new_writes_projects_that_build_and_pass_their_own_tests() {
     assert_eq!(again.code(), 2, "{}", again.all());
     assert!(again.all().contains("already exists"), "{}", again.all());
 }
+
+#[test]
+fn the_demo_leakage_suite_runs_the_python_plugin() {
+    let scratch = Scratch::credit_risk();
+    std::fs::copy(
+        built("plugins/label-leakage"),
+        scratch.path("label-leakage.wasm"),
+    )
+    .unwrap();
+    let (run, report) = scratch.run_suite("leakage.toml", &[]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    let training = check(&report, "leakage-training");
+    assert_eq!(
+        training["findings"].as_array().unwrap().len(),
+        9,
+        "{training:#}"
+    );
+    let holdout = check(&report, "leakage-holdout");
+    let names: Vec<&str> = holdout["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["leakage[region]", "leakage[age_band]"]);
+}
