@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use oci_client::RegistryOperation;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::manifest::{OciDescriptor, OciImageManifest};
 use oci_client::secrets::RegistryAuth;
@@ -116,15 +117,78 @@ async fn manifest(
     oci: &OciRef,
     reference: &Reference,
 ) -> Result<(Vec<u8>, String), String> {
-    let (bytes, _) = client
-        .pull_manifest_raw(reference, &auth(), &[WASM_MANIFEST_MEDIA_TYPE])
+    // oci-client would read the whole body before we could bound it; it
+    // negotiates the token, and the manifest itself is read here, capped.
+    let token = client
+        .auth(reference, &auth(), RegistryOperation::Pull)
         .await
         .map_err(|e| registry_error(oci, &e))?;
-    if bytes.len() > MAX_MANIFEST_BYTES {
-        return Err(format!("{oci}: the manifest is larger than 1 MiB"));
-    }
+    let authorization = match (token, auth()) {
+        (Some(token), _) => Some(format!("Bearer {token}")),
+        (None, RegistryAuth::Basic(user, password)) => {
+            use base64::Engine;
+            let pair =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            Some(format!("Basic {pair}"))
+        }
+        (None, _) => None,
+    };
+    let scheme = if oci.is_loopback() { "http" } else { "https" };
+    let url = format!(
+        "{scheme}://{}/v2/{}/manifests/{}",
+        reference.resolve_registry(),
+        reference.repository(),
+        reference.digest().or(reference.tag()).unwrap_or("latest")
+    );
+    let registry = oci.registry.clone();
+    let bytes =
+        tokio::task::spawn_blocking(move || fetch_manifest(&url, authorization, OPERATION_TIMEOUT))
+            .await
+            .map_err(|e| format!("registry {registry}: {e}"))?
+            .map_err(|e| format!("registry {}: {e}", oci.registry))?;
     let digest = format!("sha256:{}", crate::files::sha256_hex(&bytes));
-    Ok((bytes.to_vec(), digest))
+    Ok((bytes, digest))
+}
+
+/// GETs a manifest, reading at most [`MAX_MANIFEST_BYTES`] of it within
+/// `within`, however slowly the registry sends it.
+fn fetch_manifest(
+    url: &str,
+    authorization: Option<String>,
+    within: Duration,
+) -> Result<Vec<u8>, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(CONNECT_TIMEOUT))
+        .timeout_per_read(Some(READ_TIMEOUT))
+        .timeout_global(Some(within))
+        .max_redirects(0)
+        .build()
+        .into();
+    let mut request = agent.get(url).header("Accept", WASM_MANIFEST_MEDIA_TYPE);
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    let mut response = request.call().map_err(|e| describe(&e))?;
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_MANIFEST_BYTES as u64)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => "the manifest is larger than 1 MiB".to_string(),
+            e => describe(&e),
+        })?;
+    if status == 200 {
+        return Ok(body);
+    }
+    // The distribution spec's error body: {"errors": [{"message": "manifest unknown"}]}.
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["errors"][0]["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "no message".to_string());
+    Err(format!("{url} answered {status}: {message}"))
 }
 
 /// The digest a tag points at now (`sha256:…`).
@@ -296,5 +360,71 @@ impl OciRef {
             self.repository.clone(),
             digest.to_string(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! A registry that misbehaves on the wire: a test double, because the
+    //! real one (the end-to-end tests' docker-registry) never does.
+
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// Serves one request with `head`, then `body` chunks `pause` apart.
+    fn peer(head: String, body: Vec<Vec<u8>>, pause: Duration) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/v2/ns/p/manifests/1",
+            listener.local_addr().unwrap()
+        );
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(head.as_bytes());
+            for chunk in body {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+                std::thread::sleep(pause);
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn a_huge_manifest_is_refused_after_one_mebibyte() {
+        let size = 64 << 20;
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
+        let url = peer(head, vec![vec![b'{'; 1 << 20]; 64], Duration::ZERO);
+        let e = fetch_manifest(&url, None, Duration::from_secs(30)).unwrap_err();
+        assert!(e.contains("larger than 1 MiB"), "{e}");
+    }
+
+    #[test]
+    fn a_trickling_registry_is_cut_off_at_the_deadline() {
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".to_string();
+        let url = peer(head, vec![b"{".to_vec(); 1000], Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let e = fetch_manifest(&url, None, Duration::from_secs(2)).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(10), "{e}");
+        assert!(
+            e.to_lowercase().contains("timeout") || e.contains("timed out"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn registry_errors_carry_the_spec_message() {
+        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#;
+        let head = format!(
+            "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let url = peer(head, vec![body.to_vec()], Duration::ZERO);
+        let e = fetch_manifest(&url, None, Duration::from_secs(30)).unwrap_err();
+        assert!(e.ends_with("answered 404: manifest unknown"), "{e}");
     }
 }
