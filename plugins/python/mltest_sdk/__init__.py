@@ -315,10 +315,12 @@ class quality:
         )
         report = _host(_quality.quality, data._handle, request)
         out = {}
-        for value in report.slices[0].candidate:
+        # Keyed by the names asked for (the host answers in the same order,
+        # under scikit-learn's canonical names: `auc` comes back `roc_auc`).
+        for asked, value in zip(metrics, report.slices[0].candidate):
             if isinstance(value.value, Err):
                 raise _error(value.value.value)
-            out[value.metric] = value.value.value
+            out[asked] = value.value.value
         return out
 
     @staticmethod
@@ -373,6 +375,16 @@ def export(check_class):
     level of `app.py` (`WitWorld = mltest_sdk.export(MyCheck)`)."""
     check = check_class()
     params_class = check_class.Params
+    # Checked here, at build time, rather than as an opaque describe failure.
+    if isinstance(check.capabilities, str) or any(
+        c not in _CAPABILITIES for c in check.capabilities
+    ):
+        raise ValueError(
+            f"{check_class.__name__}.capabilities must be a tuple of "
+            f"{', '.join(map(repr, _CAPABILITIES))}, not {check.capabilities!r}"
+        )
+    if params_class is not None and not dataclasses.is_dataclass(params_class):
+        raise ValueError(f"{check_class.__name__}.Params must be a dataclass")
 
     class WitWorld(wit_world.WitWorld):
         def describe(self):

@@ -40,7 +40,7 @@ def _schema(t, defs):
         return {"anyOf": [_schema(a, defs) for a in options]}
     if origin is typing.Literal:
         return {"enum": list(args)}
-    if origin in (list, tuple) and args:
+    if origin is list and args:
         return {"type": "array", "items": _schema(args[0], defs)}
     if origin is dict and len(args) == 2 and args[0] is str:
         return {"type": "object", "additionalProperties": _schema(args[1], defs)}
@@ -60,7 +60,7 @@ def _object(cls, defs):
         no_default = (
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         )
-        if no_default and typing.get_origin(hints[f.name]) is not typing.Union:
+        if no_default:
             required.append(f.name)
         elif f.default is not dataclasses.MISSING and f.default is not None:
             schema["default"] = f.default
@@ -93,7 +93,7 @@ def _value(t, v):
     if origin is typing.Union:
         options = [a for a in args if a is not type(None)]
         return _value(options[0], v) if len(options) == 1 else v
-    if origin in (list, tuple) and args:
+    if origin is list and args:
         return [_value(args[0], x) for x in v]
     if origin is dict and len(args) == 2:
         return {k: _value(args[1], x) for k, x in v.items()}

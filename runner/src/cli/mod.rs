@@ -63,7 +63,7 @@ enum Command {
     Lock(lock::LockArgs),
     /// List the built-in plugins (and a suite's declared ones) with version and digest.
     Plugins(PluginsArgs),
-    /// Work with plugin components: publish one to an OCI registry.
+    /// Write, build, test and publish plugins: new, build, test, push.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
     /// Run the registry gate: receive MLflow webhooks, evaluate new model

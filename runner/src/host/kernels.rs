@@ -19,8 +19,8 @@ use super::bindings::WitError;
 use super::bindings::current::mltest::plugin::{compare, drift, profile, quality};
 use super::imports::data_type;
 use super::limits::{
-    MAX_BATCH, MAX_DISTINCT_LIMIT, MAX_EDGES, MAX_EXAMPLES, MAX_GROUPS, MAX_QUANTILES, at_most,
-    bounded,
+    ContractViolation, MAX_BATCH, MAX_DISTINCT_LIMIT, MAX_EDGES, MAX_EXAMPLES, MAX_GROUPS,
+    MAX_QUANTILES, at_most, bounded,
 };
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::Table;
@@ -431,6 +431,13 @@ impl compare::Host for CheckState {
         at_most("compared columns", request.columns.len(), MAX_BATCH)?;
         if let compare::Alignment::ByKey(key) = &request.align {
             at_most("key columns", key.len(), MAX_GROUPS)?;
+            // No key would align no rows: a comparison that always passes.
+            if key.is_empty() {
+                return Err(ContractViolation(
+                    "by-key alignment names no key column (use by-position)".into(),
+                )
+                .into());
+            }
         }
         at_most("compare-tables limit", request.limit as usize, MAX_EXAMPLES)?;
         let (actual, expected) = (table(self, &actual)?, table(self, &expected)?);

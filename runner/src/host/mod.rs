@@ -423,7 +423,9 @@ impl Host {
                     // A guest whose allocator reports the failed growth (Python's
                     // MemoryError) returns an error rather than trapping: it is
                     // still the memory limit.
-                    Ok(Err(_)) if store.data().limiter.exceeded => {
+                    Ok(Err(bindings::WitError::Other(m)))
+                        if store.data().limiter.exceeded && m.starts_with("MemoryError") =>
+                    {
                         Err(Failure::Memory(limits.memory_bytes))
                     }
                     Ok(Err(error)) => Err(Failure::Plugin(error.message().to_string())),

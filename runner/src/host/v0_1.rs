@@ -430,6 +430,18 @@ impl old_log::Host for CheckState {
 mod tests {
     use super::*;
 
+    /// 0.1 is released: its contract is frozen, byte for byte, so editing
+    /// it (and the legacy test plugin built from it) cannot pass unseen.
+    #[test]
+    fn the_0_1_contract_is_frozen() {
+        let wit = include_str!("../../../wit/since_v0.1.0/plugin.wit");
+        assert_eq!(
+            crate::files::sha256_hex(wit.as_bytes()),
+            "e66728abc9765ebb9906def34e0b8aa9b4fbb47b151ae3e0794141536aa50826",
+            "wit/since_v0.1.0 is released and must not change; changes go in a new version"
+        );
+    }
+
     #[test]
     fn the_sentinels_of_0_1_mean_what_they_meant() {
         let binning = |bins| old::Binning {

@@ -138,12 +138,15 @@ fn suite(
     // The check's facts go in its system-out, not in `<properties>`: no
     // consumer shows properties, and xunitparser refuses a report whose
     // suites repeat a property name.
+    let contract = match check.plugin_contract.as_str() {
+        "" => String::new(),
+        version => format!(", contract {version}"),
+    };
     let mut out = format!(
-        "plugin: {} {} (sha256:{}, contract {})\nseverity: {}\noutcome: {}\n",
+        "plugin: {} {} (sha256:{}{contract})\nseverity: {}\noutcome: {}\n",
         check.plugin,
         check.plugin_version,
         check.plugin_digest,
-        check.plugin_contract,
         match check.severity {
             mltest_report::Severity::Error => "error",
             mltest_report::Severity::Warn => "warn",

@@ -134,7 +134,10 @@ pub(crate) const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 /// registry.
 fn sdk_dependency(sdk: Option<&Path>) -> String {
     let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk");
-    match sdk.map(Path::to_path_buf).or_else(|| {
+    // Cargo reads a path dependency from the new project's folder, so the
+    // path must not be relative to where mltest ran.
+    let sdk = sdk.map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
+    match sdk.or_else(|| {
         local
             .join("Cargo.toml")
             .is_file()
@@ -248,9 +251,20 @@ fn build_rust(dir: &Path) -> Result<PathBuf, ScaffoldError> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| dir.join("target"));
+    let target = if target.is_relative() {
+        dir.join(target)
+    } else {
+        target
+    };
     let wasm = target
         .join("wasm32-wasip2/release")
         .join(format!("{}.wasm", package.replace('-', "_")));
+    if !wasm.is_file() {
+        return Err(ScaffoldError::Io {
+            path: wasm,
+            message: "cargo built, but not this component: is the crate a `cdylib` without a `[lib] name`, and the target dir the default?".into(),
+        });
+    }
     std::path::absolute(&wasm).map_err(io(&wasm))
 }
 

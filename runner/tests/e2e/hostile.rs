@@ -127,6 +127,7 @@ fn kernel_arguments_are_bounded_before_anything_is_allocated() {
         ("quantiles", abuse("quantiles")),
         ("bins", abuse("bins")),
         ("limit", abuse("limit")),
+        ("empty-key", abuse("empty-key")),
     ];
     let mut all: Vec<(&str, &str, &str)> = cases
         .iter()
@@ -144,6 +145,7 @@ fn kernel_arguments_are_bounded_before_anything_is_allocated() {
         ),
         ("bins", "binning bins is 4294967295, at most 100000"),
         ("limit", "count-values limit is 4294967295, at most 10000"),
+        ("empty-key", "by-key alignment names no key column"),
         ("handles", "open handles is 50001, at most 50000"),
     ] {
         let (kind, message) = error_of(&report, id);

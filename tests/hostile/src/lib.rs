@@ -173,6 +173,24 @@ impl Check for Hostile {
                     "limit" => {
                         column.value_counts(u32::MAX)?;
                     }
+                    "empty-key" => {
+                        use mltest_sdk::kernels::{Alignment, TableDiffRequest, Tolerance};
+                        let data = mltest_sdk::artifacts::table(&table)?;
+                        let exact = Tolerance {
+                            rtol: 0.0,
+                            atol: 0.0,
+                            max_ulp: None,
+                        };
+                        mltest_sdk::kernels::compare_tables(
+                            &data,
+                            &data,
+                            &TableDiffRequest {
+                                align: Alignment::ByKey(Vec::new()),
+                                columns: vec![(column.name(), exact)],
+                                limit: 1,
+                            },
+                        )?;
+                    }
                     other => bail!("unknown abuse `{other}`"),
                 }
                 Ok(vec![Finding::fail(
