@@ -152,6 +152,10 @@ fn push(component: &Path, reference: &str, cache: &CacheArgs) -> Result<u8, Comm
     Ok(exit_code::PASSED)
 }
 
+/// The check's and the plugin's name in `plugin test`'s suite: fixed, as a
+/// component file may be called anything, a built-in's name included.
+const UNDER_TEST: &str = "plugin-under-test";
+
 /// Writes the one-check suite into a scratch folder (root `/`, absolute
 /// paths) and runs it through the same pipeline as `mltest run`.
 fn test(args: &TestArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
@@ -159,10 +163,6 @@ fn test(args: &TestArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     let absolute = |path: &Path| {
         std::path::absolute(path).map_err(|e| usage(format!("{}: {e}", path.display())))
     };
-    // One fixed name: a component file may be called anything, including
-    // a built-in's name.
-    let name = "plugin-under-test".to_string();
-
     let params: serde_json::Value = serde_json::from_str(&args.params)
         .map_err(|e| usage(format!("--params is not JSON: {e}")))?;
     let params = toml::Value::try_from(&params)
@@ -179,8 +179,8 @@ fn test(args: &TestArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         artifacts.insert(artifact.into(), path.display().to_string().into());
     }
     let mut check = toml::Table::new();
-    check.insert("id".into(), name.clone().into());
-    check.insert("plugin".into(), name.clone().into());
+    check.insert("id".into(), UNDER_TEST.into());
+    check.insert("plugin".into(), UNDER_TEST.into());
     if !args.grants.is_empty() {
         check.insert("grants".into(), args.grants.clone().into());
     }
@@ -195,16 +195,15 @@ fn test(args: &TestArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         "path".into(),
         absolute(&args.component)?.display().to_string().into(),
     );
-    let suite = toml::toml! {
+    let mut suite = toml::toml! {
         [suite]
         name = "plugin-test"
         root = "/"
     };
-    let mut suite = suite;
     suite.insert("artifacts".into(), artifacts.into());
     suite.insert(
         "plugins".into(),
-        toml::Table::from_iter([(name.clone(), plugin.into())]).into(),
+        toml::Table::from_iter([(UNDER_TEST.to_string(), plugin.into())]).into(),
     );
     suite.insert("check".into(), vec![toml::Value::Table(check)].into());
 
@@ -212,7 +211,7 @@ fn test(args: &TestArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
         .prefix("mltest-plugin-test-")
         .tempdir()
         .map_err(|e| usage(format!("cannot create a scratch folder: {e}")))?;
-    let path = scratch.path().join(format!("{name}.toml"));
+    let path = scratch.path().join(format!("{UNDER_TEST}.toml"));
     let text =
         toml::to_string(&suite).map_err(|e| usage(format!("cannot write the suite: {e}")))?;
     std::fs::write(&path, text).map_err(|e| usage(format!("{}: {e}", path.display())))?;

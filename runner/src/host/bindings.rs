@@ -78,10 +78,10 @@ impl From<crate::catalog::DataError> for WitError {
             })
         };
         match &e {
-            D::UnknownArtifact(_) | D::UnknownCommand(_) | D::Absent { .. } => {
-                WitError::NotFound(message)
-            }
-            D::NoColumn { .. } => WitError::NotFound(message),
+            D::UnknownArtifact(_)
+            | D::UnknownCommand(_)
+            | D::Absent { .. }
+            | D::NoColumn { .. } => WitError::NotFound(message),
             D::WrongKind { .. } => WitError::InvalidArgument(message),
             D::Io { path, .. } | D::Corrupt { path, .. } | D::Empty { path } => located(path, None),
             D::BadColumn { path, column, .. } => located(path, Some(column)),

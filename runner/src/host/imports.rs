@@ -196,11 +196,10 @@ impl artifacts::HostColumn for CheckState {
         };
         Ok(match k::numeric_view(window.as_ref()) {
             Ok(Some(values)) => Ok(values.iter().collect()),
-            Ok(None) => Err(WitError::Unsupported(crate::catalog::column_error(
-                &column.source,
-                &column.name,
-                format!("type {} has no numeric view", column.array.data_type()),
-            ))),
+            Ok(None) => Err(WitError::Unsupported(column.message(format!(
+                "type {} has no numeric view",
+                column.array.data_type()
+            )))),
             Err(e) => Err(column.error(e)),
         })
     }

@@ -48,7 +48,7 @@ fn column_error(table: &Table, column: &str, e: impl std::fmt::Display) -> WitEr
     WitError::data(table.path(), Some(column), e)
 }
 
-pub(super) fn read(table: &Table, column: &str) -> Result<ArrayRef, WitError> {
+fn read(table: &Table, column: &str) -> Result<ArrayRef, WitError> {
     table.column(column).map_err(WitError::from)
 }
 

@@ -98,6 +98,12 @@ enum Pre {
     V0_1(bindings::v0_1::CheckPre<CheckState>),
 }
 
+/// An instance of a component, in the world of its contract version.
+enum Instance {
+    Current(Check),
+    V0_1(bindings::v0_1::Check),
+}
+
 /// What `describe` says, in the current contract's terms.
 struct Described {
     version: String,
@@ -114,10 +120,19 @@ impl Pre {
         }
     }
 
+    fn instantiate(&self, store: &mut Store<CheckState>) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Pre::Current(pre) => Instance::Current(pre.instantiate(store)?),
+            Pre::V0_1(pre) => Instance::V0_1(pre.instantiate(store)?),
+        })
+    }
+}
+
+impl Instance {
     fn describe(&self, store: &mut Store<CheckState>) -> wasmtime::Result<Described> {
         Ok(match self {
-            Pre::Current(pre) => {
-                let info = pre.instantiate(&mut *store)?.call_describe(&mut *store)?;
+            Instance::Current(check) => {
+                let info = check.call_describe(store)?;
                 Described {
                     version: info.version,
                     summary: info.summary,
@@ -125,8 +140,8 @@ impl Pre {
                     capabilities: info.capabilities,
                 }
             }
-            Pre::V0_1(pre) => {
-                let info = pre.instantiate(&mut *store)?.call_describe(&mut *store)?;
+            Instance::V0_1(check) => {
+                let info = check.call_describe(store)?;
                 Described {
                     version: info.version,
                     summary: info.summary,
@@ -137,28 +152,14 @@ impl Pre {
         })
     }
 
-    /// Instantiates (the `Err` of the outer result) and runs the check.
-    #[allow(clippy::type_complexity)]
     fn run(
         &self,
         store: &mut Store<CheckState>,
         params: &str,
-        instantiated: &mut Duration,
-        started: Instant,
-    ) -> Result<wasmtime::Result<Result<Vec<Finding>, bindings::WitError>>, wasmtime::Error> {
+    ) -> wasmtime::Result<Result<Vec<Finding>, bindings::WitError>> {
         match self {
-            Pre::Current(pre) => {
-                let instance = pre.instantiate(&mut *store);
-                *instantiated = started.elapsed();
-                Ok(instance?.call_run(&mut *store, params))
-            }
-            Pre::V0_1(pre) => {
-                let instance = pre.instantiate(&mut *store);
-                *instantiated = started.elapsed();
-                Ok(instance?
-                    .call_run(&mut *store, params)
-                    .map(v0_1::run_result))
-            }
+            Instance::Current(check) => check.call_run(store, params),
+            Instance::V0_1(check) => check.call_run(store, params).map(v0_1::run_result),
         }
     }
 }
@@ -319,12 +320,15 @@ impl Host {
             memory_bytes: crate::suite::DEFAULT_MEMORY_BYTES,
         };
         let mut store = self.store(Arc::new(Catalog::empty()), &limits, &[], name);
-        let info = pre.describe(&mut store).map_err(|e| {
-            err(format!(
-                "describe failed: {}",
-                classify(&e, store.data(), &limits)
-            ))
-        })?;
+        let info = pre
+            .instantiate(&mut store)
+            .and_then(|instance| instance.describe(&mut store))
+            .map_err(|e| {
+                err(format!(
+                    "describe failed: {}",
+                    classify(&e, store.data(), &limits)
+                ))
+            })?;
         let params_schema = serde_json::from_str(&info.params_schema).map_err(|e| {
             err(format!(
                 "describe returned a params schema that is not JSON: {e}"
@@ -405,33 +409,30 @@ impl Host {
         let (params, limits) = (&check.params, &check.limits);
         let started = Instant::now();
         let mut store = self.store(catalog, limits, &check.grants, &check.id);
-        let mut instantiate = Duration::ZERO;
-        let outcome =
-            match plugin
-                .pre
-                .run(&mut store, &params.to_string(), &mut instantiate, started)
-            {
-                // A limit can already be hit here (memory below the plugin's initial size).
-                Err(e) => Err(match classify(&e, store.data(), limits) {
-                    Failure::Trap(_) => {
-                        Failure::Internal(format!("cannot instantiate: {}", e.root_cause()))
-                    }
-                    limit => limit,
-                }),
-                Ok(ran) => match ran {
-                    Ok(Ok(findings)) => Ok(findings),
-                    // A guest whose allocator reports the failed growth (Python's
-                    // MemoryError) returns an error rather than trapping: it is
-                    // still the memory limit.
-                    Ok(Err(bindings::WitError::Other(m)))
-                        if store.data().limiter.exceeded && m.starts_with("MemoryError") =>
-                    {
-                        Err(Failure::Memory(limits.memory_bytes))
-                    }
-                    Ok(Err(error)) => Err(Failure::Plugin(error.message().to_string())),
-                    Err(e) => Err(classify(&e, store.data(), limits)),
-                },
-            };
+        let instance = plugin.pre.instantiate(&mut store);
+        let instantiate = started.elapsed();
+        let outcome = match instance {
+            // A limit can already be hit here (memory below the plugin's initial size).
+            Err(e) => Err(match classify(&e, store.data(), limits) {
+                Failure::Trap(_) => {
+                    Failure::Internal(format!("cannot instantiate: {}", e.root_cause()))
+                }
+                limit => limit,
+            }),
+            Ok(instance) => match instance.run(&mut store, &params.to_string()) {
+                Ok(Ok(findings)) => Ok(findings),
+                // A guest whose allocator reports the failed growth (Python's
+                // MemoryError) returns an error rather than trapping: it is
+                // still the memory limit.
+                Ok(Err(bindings::WitError::Other(m)))
+                    if store.data().limiter.exceeded && m.starts_with("MemoryError") =>
+                {
+                    Err(Failure::Memory(limits.memory_bytes))
+                }
+                Ok(Err(error)) => Err(Failure::Plugin(error.message().to_string())),
+                Err(e) => Err(classify(&e, store.data(), limits)),
+            },
+        };
         let state = store.into_data();
         let (stdout, stderr) = (state.stdout.contents(), state.stderr.contents());
         let full = |bytes: &[u8]| bytes.len() >= state::OUTPUT_CAPACITY;

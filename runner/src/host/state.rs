@@ -42,6 +42,12 @@ impl ColumnHandle {
         WitError::data(&self.source, Some(&self.name), e)
     }
 
+    /// The message of an error about this column, for the cases that are not
+    /// data errors (a window outside it, a view its type lacks).
+    pub(crate) fn message(&self, e: impl std::fmt::Display) -> String {
+        crate::catalog::column_error(&self.source, &self.name, e)
+    }
+
     /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
     pub(crate) fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, WitError> {
         let rows = self.array.len();
@@ -49,11 +55,9 @@ impl ColumnHandle {
             .ok()
             .filter(|o| *o <= rows)
             .ok_or_else(|| {
-                WitError::InvalidArgument(crate::catalog::column_error(
-                    &self.source,
-                    &self.name,
-                    format!("window {offset}+{len} is outside its {rows} rows"),
-                ))
+                WitError::InvalidArgument(
+                    self.message(format!("window {offset}+{len} is outside its {rows} rows")),
+                )
             })?;
         let len = (len.min(MAX_WINDOW) as usize).min(rows - offset);
         Ok(self.array.slice(offset, len))

@@ -137,13 +137,13 @@ fn sdk_dependency(sdk: Option<&Path>) -> String {
     // Cargo reads a path dependency from the new project's folder, so the
     // path must not be relative to where mltest ran.
     let sdk = sdk.map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
-    match sdk.or_else(|| {
+    let here = || {
         local
-            .join("Cargo.toml")
-            .is_file()
-            .then(|| local.canonicalize().ok())
-            .flatten()
-    }) {
+            .canonicalize()
+            .ok()
+            .filter(|p| p.join("Cargo.toml").is_file())
+    };
+    match sdk.or_else(here) {
         Some(path) => format!("{{ path = {:?} }}", path.display().to_string()),
         None => format!("\"{}\"", env!("CARGO_PKG_VERSION")),
     }
