@@ -8,13 +8,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use arrow::array::{Array, AsArray, Float64Array};
+use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 
 use super::KernelError;
-use super::sample::{NumericSample, histogram as bin_counts, quantile};
+use super::chunks::Chunks;
+use super::sample::{NumericSample, quantile};
 use super::stats::Compensated;
-use super::views::{counts, float_key, numeric_view, text_view};
+use super::views::{counts, float_key, is_numeric, numeric_view, text_view};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
@@ -42,42 +43,69 @@ pub struct Unseen {
     pub examples: Vec<(String, u64)>,
 }
 
-pub fn summarize(array: &dyn Array) -> Result<Summary, KernelError> {
+pub fn summarize(column: &dyn Chunks) -> Result<Summary, KernelError> {
     let mut summary = Summary {
-        count: array.len() as u64,
-        nulls: array.logical_null_count() as u64,
+        count: column.rows(),
         ..Summary::default()
     };
-    if let Some(values) = numeric_view(array)? {
+    if is_numeric(column.value_type()) {
         let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
         // Compensated: the mean stays exact-ish on long columns.
         let mut sum = Compensated::default();
-        let mut distinct = HashSet::new();
-        for v in values.iter().flatten() {
-            distinct.insert(float_key(v));
-            if v.is_nan() {
-                summary.nans += 1;
-            } else if v.is_infinite() {
-                summary.infinities += 1;
-            } else {
-                min = min.min(v);
-                max = max.max(v);
-                sum.add(v);
-                finite += 1;
+        // Distinct values by sorting their keys, not by a hash set: 8 bytes
+        // a row at most, where a set of 100M floats would take gigabytes.
+        let mut keys: Vec<u64> = Vec::new();
+        column.scan(&mut |chunk| {
+            summary.nulls += chunk.logical_null_count() as u64;
+            let Some(values) = numeric_view(chunk)? else {
+                return Ok(());
+            };
+            for v in values.iter().flatten() {
+                keys.push(float_key(v));
+                if v.is_nan() {
+                    summary.nans += 1;
+                } else if v.is_infinite() {
+                    summary.infinities += 1;
+                } else {
+                    min = min.min(v);
+                    max = max.max(v);
+                    sum.add(v);
+                    finite += 1;
+                }
             }
-        }
-        summary.distinct = distinct.len() as u64;
+            Ok(())
+        })?;
+        summary.distinct = distinct_keys(keys);
         if finite > 0 {
             summary.min = Some(min);
             summary.max = Some(max);
             summary.mean = Some(sum.total() / finite as f64);
         }
     } else {
-        let text = text_view(array)?;
-        let distinct: HashSet<&str> = text.as_string::<i32>().iter().flatten().collect();
+        let mut distinct: HashSet<String> = HashSet::new();
+        column.scan(&mut |chunk| {
+            summary.nulls += chunk.logical_null_count() as u64;
+            let text = text_view(chunk)?;
+            for v in text.as_string::<i32>().iter().flatten() {
+                if !distinct.contains(v) {
+                    distinct.insert(v.to_string());
+                }
+            }
+            Ok(())
+        })?;
         summary.distinct = distinct.len() as u64;
     }
     Ok(summary)
+}
+
+/// How many different keys there are.
+fn distinct_keys(mut keys: Vec<u64>) -> u64 {
+    use rdst::RadixSort;
+    keys.radix_sort_builder()
+        .with_single_threaded_tuner()
+        .with_parallel(false)
+        .sort();
+    keys.chunk_by(|a, b| a == b).count() as u64
 }
 
 /// Most frequent first; ties broken by value so results are deterministic.
@@ -88,13 +116,25 @@ fn top(counts: impl IntoIterator<Item = (String, u64)>, limit: usize) -> Vec<(St
     all
 }
 
-pub fn value_counts(array: &dyn Array, limit: usize) -> Result<ValueCounts, KernelError> {
-    let text = text_view(array)?;
-    let counts = counts(&text);
+pub fn value_counts(column: &dyn Chunks, limit: usize) -> Result<ValueCounts, KernelError> {
+    let mut all: HashMap<String, u64> = HashMap::new();
+    let mut nulls = 0u64;
+    column.scan(&mut |chunk| {
+        nulls += chunk.logical_null_count() as u64;
+        for (value, n) in counts(&text_view(chunk)?) {
+            match all.get_mut(value) {
+                Some(total) => *total += n,
+                None => {
+                    all.insert(value.to_string(), n);
+                }
+            }
+        }
+        Ok(())
+    })?;
     Ok(ValueCounts {
-        distinct: counts.len() as u64,
-        nulls: array.logical_null_count() as u64,
-        top: top(counts.into_iter().map(|(k, v)| (k.to_string(), v)), limit),
+        distinct: all.len() as u64,
+        nulls,
+        top: top(all, limit),
     })
 }
 
@@ -146,36 +186,63 @@ pub fn unseen(
 }
 
 /// Finite values strictly below `low` or above `high`.
-pub fn count_outside(array: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
-    let values = numeric_view(array)?.ok_or_else(|| {
-        KernelError(format!(
-            "column of type {} is not numeric",
-            array.data_type()
-        ))
+pub fn count_outside(column: &dyn Chunks, low: f64, high: f64) -> Result<u64, KernelError> {
+    let mut outside = 0u64;
+    column.scan(&mut |chunk| {
+        let values = numeric_view(chunk)?.ok_or_else(|| {
+            KernelError(format!(
+                "column of type {} is not numeric",
+                chunk.data_type()
+            ))
+        })?;
+        outside += values
+            .iter()
+            .flatten()
+            .filter(|v| v.is_finite() && (*v < low || *v > high))
+            .count() as u64;
+        Ok(())
     })?;
-    Ok(values
-        .iter()
-        .flatten()
-        .filter(|v| v.is_finite() && (*v < low || *v > high))
-        .count() as u64)
+    Ok(outside)
 }
 
 /// Counts per bin, as `numpy.histogram(values, edges)`: finite values only,
-/// half-open bins except the last, values outside not counted.
-pub(crate) fn histogram(array: &dyn Array, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
+/// half-open bins except the last, values outside not counted. Counted
+/// chunk by chunk, so the column is never held.
+pub(crate) fn histogram(column: &dyn Chunks, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
     if edges.len() < 2 || edges.windows(2).any(|w| w[0] >= w[1]) || edges.iter().any(|e| e.is_nan())
     {
         return Err(KernelError(
             "bin edges must be at least two, increasing".into(),
         ));
     }
-    Ok(bin_counts(&NumericSample::from_array(array)?.sorted, edges))
+    let (first, last) = (edges[0], edges[edges.len() - 1]);
+    let mut bins = vec![0u64; edges.len() - 1];
+    let last_bin = bins.len() - 1;
+    column.scan(&mut |chunk| {
+        let values = numeric_view(chunk)?.ok_or_else(|| {
+            KernelError(format!(
+                "column of type {} is not numerical",
+                chunk.data_type()
+            ))
+        })?;
+        for v in values.iter().flatten() {
+            if !v.is_finite() || v < first || v > last {
+                continue;
+            }
+            // The bin whose left edge is the last one at or below v; the
+            // last edge closes the last bin.
+            let bin = edges.partition_point(|e| *e <= v).saturating_sub(1);
+            bins[bin.min(last_bin)] += 1;
+        }
+        Ok(())
+    })?;
+    Ok(bins)
 }
 
 /// `numpy.quantile` (linear) of the finite values; `None` for a column
 /// without any, or a `q` outside [0, 1].
-pub(crate) fn quantiles(array: &dyn Array, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
-    let sample = NumericSample::from_array(array)?;
+pub(crate) fn quantiles(column: &dyn Chunks, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
+    let sample = NumericSample::from_chunks(column)?;
     Ok(q.iter().map(|q| quantile(&sample.sorted, *q)).collect())
 }
 
@@ -202,74 +269,89 @@ pub struct PairProfile {
     pub distinct_both: u64,
 }
 
-/// Row counts of one side; `values` is its numeric view, if it has one.
-fn side(array: &dyn Array, values: Option<&Float64Array>) -> SideProfile {
+/// Distinct keys, up to `cap` of them: past the cap, "more".
+struct Capped<K> {
+    seen: HashSet<K>,
+    cap: usize,
+}
+
+impl<K: std::hash::Hash + Eq> Capped<K> {
+    fn new(cap: usize) -> Self {
+        Capped {
+            seen: HashSet::new(),
+            cap,
+        }
+    }
+    fn full(&self) -> bool {
+        self.seen.len() >= self.cap
+    }
+    /// |self ∪ other|, capped: past the cap on either side the union is
+    /// past it too.
+    fn union_len(&self, other: &Capped<K>) -> usize {
+        (self.seen.len() + other.seen.iter().filter(|k| !self.seen.contains(*k)).count())
+            .min(self.cap)
+    }
+}
+
+/// One side of a pair: its row counts and capped distinct values, from one
+/// pass. `numeric` says whether values compare as numbers (both sides
+/// have a numeric view) or by their text.
+fn side(
+    column: &dyn Chunks,
+    numeric: bool,
+    cap: usize,
+) -> Result<(SideProfile, Capped<u64>, Capped<String>), KernelError> {
     let mut profile = SideProfile {
-        rows: array.len() as u64,
-        nulls: array.logical_null_count() as u64,
+        rows: column.rows(),
         ..Default::default()
     };
-    for v in values
-        .into_iter()
-        .flat_map(|values| values.iter().flatten())
-    {
-        profile.nans += v.is_nan() as u64;
-        profile.infinities += v.is_infinite() as u64;
-    }
-    profile
-}
-
-/// Distinct keys, counting stops past `cap`.
-fn capped<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>, cap: usize) -> HashSet<K> {
-    let mut seen = HashSet::new();
-    for key in keys {
-        if seen.len() >= cap {
-            break;
+    let (mut numbers, mut texts) = (Capped::new(cap), Capped::new(cap));
+    column.scan(&mut |chunk| {
+        profile.nulls += chunk.logical_null_count() as u64;
+        let values = numeric_view(chunk)?;
+        for v in values.iter().flat_map(|values| values.iter().flatten()) {
+            profile.nans += v.is_nan() as u64;
+            profile.infinities += v.is_infinite() as u64;
+            // Like every statistic, distinct counts leave NaN and
+            // infinities out, so the method choice never counts them as
+            // values.
+            if numeric && v.is_finite() && !numbers.full() {
+                numbers.seen.insert(float_key(v));
+            }
         }
-        seen.insert(key);
-    }
-    seen
-}
-
-/// |a ∪ b|, capped: past the cap on either side the union is past it too.
-fn union_len<K: std::hash::Hash + Eq>(a: &HashSet<K>, b: &HashSet<K>, cap: usize) -> usize {
-    (a.len() + b.iter().filter(|k| !a.contains(*k)).count()).min(cap)
+        if !numeric && !texts.full() {
+            let text = text_view(chunk)?;
+            for v in text.as_string::<i32>().iter().flatten() {
+                if texts.full() {
+                    break;
+                }
+                if !texts.seen.contains(v) {
+                    texts.seen.insert(v.to_string());
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok((profile, numbers, texts))
 }
 
 pub(crate) fn profile(
-    reference: &dyn Array,
-    current: &dyn Array,
+    reference: &dyn Chunks,
+    current: &dyn Chunks,
     limit: u64,
 ) -> Result<PairProfile, KernelError> {
     let cap = limit as usize + 1;
-    // Each side's numeric view, cast once for both the counts and the keys.
-    let (reference_values, current_values) = (numeric_view(reference)?, numeric_view(current)?);
-    let (distinct_reference, distinct_current, distinct_both) =
-        if let (Some(r), Some(c)) = (&reference_values, &current_values) {
-            let keys = |values: &Float64Array| {
-                capped(
-                    values
-                        .iter()
-                        .flatten()
-                        // Like every statistic, distinct counts leave NaN and
-                        // infinities out, so the method choice never counts
-                        // them as values.
-                        .filter(|v| v.is_finite())
-                        .map(float_key),
-                    cap,
-                )
-            };
-            let (r, c) = (keys(r), keys(c));
-            (r.len(), c.len(), union_len(&r, &c, cap))
-        } else {
-            let (rt, ct) = (text_view(reference)?, text_view(current)?);
-            let r = capped(rt.as_string::<i32>().iter().flatten(), cap);
-            let c = capped(ct.as_string::<i32>().iter().flatten(), cap);
-            (r.len(), c.len(), union_len(&r, &c, cap))
-        };
+    let numeric = is_numeric(reference.value_type()) && is_numeric(current.value_type());
+    let (reference, rn, rt) = side(reference, numeric, cap)?;
+    let (current, cn, ct) = side(current, numeric, cap)?;
+    let (distinct_reference, distinct_current, distinct_both) = if numeric {
+        (rn.seen.len(), cn.seen.len(), rn.union_len(&cn))
+    } else {
+        (rt.seen.len(), ct.seen.len(), rt.union_len(&ct))
+    };
     Ok(PairProfile {
-        reference: side(reference, reference_values.as_ref()),
-        current: side(current, current_values.as_ref()),
+        reference,
+        current,
         distinct_reference: distinct_reference as u64,
         distinct_current: distinct_current as u64,
         distinct_both: distinct_both as u64,

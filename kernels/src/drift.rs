@@ -3,12 +3,10 @@
 //! infinities are left out of every statistic (and counted), as Evidently
 //! and SciPy users expect.
 
-use arrow::array::Array;
-
 use super::sample::{
     Binning, CategoryCounts, NumericSample, aligned_counts, binned_shares, category_shares,
 };
-use super::{KernelError, ks, stats};
+use super::{Chunks, KernelError, ks, stats};
 
 /// A drift statistic. Tests give a p-value; distances give only a statistic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +86,8 @@ const EXAMPLES: usize = 10;
 
 /// Computes `request.method` on one column pair.
 pub fn two_sample(
-    reference: &dyn Array,
-    current: &dyn Array,
+    reference: &dyn Chunks,
+    current: &dyn Chunks,
     request: &DriftRequest,
 ) -> Result<DriftResult, KernelError> {
     match request.kind {
@@ -100,8 +98,12 @@ pub fn two_sample(
                     request.method
                 )));
             }
-            let reference = NumericSample::from_array(reference)?;
-            let current = NumericSample::from_array(current)?;
+            // Both sides read and sorted at once, one core each.
+            let (reference, current) = rayon::join(
+                || NumericSample::from_chunks(reference),
+                || NumericSample::from_chunks(current),
+            );
+            let (reference, current) = (reference?, current?);
             numerical(&reference, &current, request)
         }
         Kind::Categorical => {
@@ -113,10 +115,10 @@ pub fn two_sample(
             }
             // Numbers stay numbers when both sides are numeric, so `1` and
             // `1.0` are one category.
-            let as_numbers = super::views::is_numeric(reference.data_type())
-                && super::views::is_numeric(current.data_type());
-            let reference = CategoryCounts::from_array(reference, as_numbers)?;
-            let current = CategoryCounts::from_array(current, as_numbers)?;
+            let as_numbers = super::views::is_numeric(reference.value_type())
+                && super::views::is_numeric(current.value_type());
+            let reference = CategoryCounts::from_chunks(reference, as_numbers)?;
+            let current = CategoryCounts::from_chunks(current, as_numbers)?;
             categorical(&reference, &current, request)
         }
     }

@@ -8,6 +8,7 @@
 //! another backend overrides what it accelerates and must give the same
 //! answers, checked against the same reference values (`reference.rs`).
 
+mod chunks;
 pub mod compare;
 pub mod confusion;
 mod describe;
@@ -23,6 +24,7 @@ mod reference;
 
 use arrow::array::{Array, ArrayRef};
 
+pub use chunks::{Batches, Chunks, One, Visit};
 pub use compare::{Alignment, ColumnDiff, Mismatch, Tolerance};
 pub use confusion::{Cell, Confusion, Positive};
 pub use describe::{
@@ -52,11 +54,11 @@ impl From<arrow::error::ArrowError> for KernelError {
 pub trait Backend: Send + Sync {
     fn name(&self) -> &'static str;
 
-    fn summarize(&self, column: &dyn Array) -> Result<Summary, KernelError> {
+    fn summarize(&self, column: &dyn Chunks) -> Result<Summary, KernelError> {
         describe::summarize(column)
     }
 
-    fn value_counts(&self, column: &dyn Array, limit: usize) -> Result<ValueCounts, KernelError> {
+    fn value_counts(&self, column: &dyn Chunks, limit: usize) -> Result<ValueCounts, KernelError> {
         describe::value_counts(column, limit)
     }
 
@@ -69,22 +71,22 @@ pub trait Backend: Send + Sync {
         describe::unseen(reference, current, limit)
     }
 
-    fn count_outside(&self, column: &dyn Array, low: f64, high: f64) -> Result<u64, KernelError> {
+    fn count_outside(&self, column: &dyn Chunks, low: f64, high: f64) -> Result<u64, KernelError> {
         describe::count_outside(column, low, high)
     }
 
-    fn histogram(&self, column: &dyn Array, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
+    fn histogram(&self, column: &dyn Chunks, edges: &[f64]) -> Result<Vec<u64>, KernelError> {
         describe::histogram(column, edges)
     }
 
-    fn quantiles(&self, column: &dyn Array, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
+    fn quantiles(&self, column: &dyn Chunks, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
         describe::quantiles(column, q)
     }
 
     fn profile(
         &self,
-        reference: &dyn Array,
-        current: &dyn Array,
+        reference: &dyn Chunks,
+        current: &dyn Chunks,
         distinct_limit: u64,
     ) -> Result<PairProfile, KernelError> {
         describe::profile(reference, current, distinct_limit)
@@ -92,8 +94,8 @@ pub trait Backend: Send + Sync {
 
     fn two_sample(
         &self,
-        reference: &dyn Array,
-        current: &dyn Array,
+        reference: &dyn Chunks,
+        current: &dyn Chunks,
         request: &DriftRequest,
     ) -> Result<DriftResult, KernelError> {
         drift::two_sample(reference, current, request)

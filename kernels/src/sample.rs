@@ -10,6 +10,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 
 use super::KernelError;
+use super::chunks::{Chunks, One, sort_floats};
 use super::views::{counts, float_key, numeric_view, text_view};
 
 /// The finite values of a numeric column, sorted, and what was left out.
@@ -26,28 +27,41 @@ pub struct NumericSample {
 
 impl NumericSample {
     pub fn from_array(array: &dyn Array) -> Result<Self, KernelError> {
-        let values = numeric_view(array)?.ok_or_else(|| {
-            KernelError(format!(
+        Self::from_chunks(&One(array))
+    }
+
+    /// Reads the column chunk by chunk: only the finite values are kept,
+    /// as f64, then sorted in place.
+    pub fn from_chunks(column: &dyn Chunks) -> Result<Self, KernelError> {
+        if !super::views::is_numeric(column.value_type()) {
+            return Err(KernelError(format!(
                 "column of type {} is not numerical",
-                array.data_type()
-            ))
-        })?;
+                column.value_type()
+            )));
+        }
         let mut sample = NumericSample {
-            sorted: Vec::with_capacity(values.len() - values.null_count()),
-            nulls: values.null_count() as u64,
-            integer: array.data_type().is_integer() && values.null_count() == 0,
+            integer: column.value_type().is_integer(),
             ..Default::default()
         };
-        for v in values.iter().flatten() {
-            if v.is_nan() {
-                sample.nans += 1;
-            } else if v.is_infinite() {
-                sample.infinities += 1;
-            } else {
-                sample.sorted.push(v);
+        let mut finite = Vec::with_capacity(usize::try_from(column.rows()).unwrap_or(0));
+        column.scan(&mut |chunk| {
+            let values = numeric_view(chunk)?.ok_or_else(|| {
+                KernelError(format!("column of type {} is not numerical", chunk.data_type()))
+            })?;
+            sample.nulls += values.null_count() as u64;
+            for v in values.iter().flatten() {
+                if v.is_nan() {
+                    sample.nans += 1;
+                } else if v.is_infinite() {
+                    sample.infinities += 1;
+                } else {
+                    finite.push(v);
+                }
             }
-        }
-        sample.sorted.sort_unstable_by(f64::total_cmp);
+            Ok(())
+        })?;
+        sample.integer &= sample.nulls == 0;
+        sample.sorted = sort_floats(finite);
         Ok(sample)
     }
 
@@ -92,6 +106,24 @@ pub struct CategoryCounts {
 }
 
 impl CategoryCounts {
+    /// Counts of every chunk, added up.
+    pub fn from_chunks(column: &dyn Chunks, as_numbers: bool) -> Result<Self, KernelError> {
+        let mut total = CategoryCounts::default();
+        column.scan(&mut |chunk| {
+            let part = Self::from_array(chunk, as_numbers)?;
+            total.nulls += part.nulls;
+            if total.counts.is_empty() {
+                total.counts = part.counts;
+            } else {
+                for (category, n) in part.counts {
+                    *total.counts.entry(category).or_default() += n;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(total)
+    }
+
     pub fn from_array(array: &dyn Array, as_numbers: bool) -> Result<Self, KernelError> {
         let mut out = CategoryCounts::default();
         if as_numbers && let Some(values) = numeric_view(array)? {

@@ -1,14 +1,18 @@
 //! The catalog stage: the suite's artifacts, loaded lazily and shared.
 //!
 //! Tables read their schema first and each column only when a check asks for
-//! it (Parquet and Arrow IPC project at the reader; CSV parses one column).
-//! A loaded column is kept for every later check of the run. Every failure
-//! names the file, and the column where there is one.
+//! it (Parquet and Arrow IPC project at the reader; a CSV is parsed once for
+//! all its columns). Loaded columns are kept within the run's memory budget
+//! (`[limits] memory`) and evicted when it is spent; a column larger than
+//! the budget allows is streamed to the kernel instead. Every failure names
+//! the file, and the column where there is one.
 
+mod column;
 mod command;
 #[cfg(test)]
 mod corpus;
 mod ipc;
+mod memory;
 mod mlmodel;
 mod table;
 mod thrift;
@@ -19,7 +23,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::suite::{ArtifactSpec, CommandSpec, Format, SizeLimits};
 
+pub(crate) use column::{ColumnFailure, TableColumn};
 use command::DeclaredCommand;
+pub(crate) use memory::Memory;
 pub(crate) use command::Run;
 
 pub(crate) use mlmodel::{ColumnSpec, ModelSignature};
@@ -175,6 +181,7 @@ pub(crate) struct Catalog {
     artifacts: BTreeMap<String, Artifact>,
     commands: BTreeMap<String, DeclaredCommand>,
     sizes: SizeLimits,
+    memory: Arc<Memory>,
 }
 
 impl Catalog {
@@ -199,6 +206,7 @@ impl Catalog {
         Catalog {
             artifacts,
             commands,
+            memory: Memory::new(sizes.memory_bytes),
             sizes,
         }
     }
@@ -243,12 +251,17 @@ impl Catalog {
         Ok(artifact)
     }
 
+    /// The run's memory budget, which kernels reserve working memory from.
+    pub(crate) fn memory(&self) -> &Arc<Memory> {
+        &self.memory
+    }
+
     /// Opens a table: reads its schema and row count, not its data.
     pub(crate) fn table(&self, name: &str) -> Result<Arc<Table>, DataError> {
         let artifact = self.of_kind(name, Kind::Table)?;
         artifact
             .table
-            .get_or_init(|| Table::open(&artifact.spec, &self.sizes).map(Arc::new))
+            .get_or_init(|| Table::open(&artifact.spec, &self.sizes, self.memory.clone()).map(Arc::new))
             .clone()
     }
 

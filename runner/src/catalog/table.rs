@@ -3,10 +3,13 @@
 //! Opening reads what describes the table once: Parquet's footer (kept and
 //! reused for every column, so a 10,000-column file is not re-parsed per
 //! column), a CSV's inferred schema, an Arrow IPC file's footer after its
-//! structure has been checked against the file ([`super::ipc`]). Columns
-//! are read on first request and kept for the run. A CSV is tokenised once,
-//! for all its columns together: it has no column index, so reading one
-//! column costs a pass over every row.
+//! structure has been checked against the file ([`super::ipc`]). A column
+//! is either read whole and kept in the run's memory budget
+//! ([`super::memory`]), or, when it would not fit, streamed a batch at a
+//! time to the kernel that asked, on every request ([`Table::scan`]). A CSV
+//! is tokenised once, for all its columns together, and kept whole: it has
+//! no column index, so reading one column costs a pass over every row.
+//! Data at scale belongs in Parquet or Arrow IPC.
 //!
 //! Decoders can panic on corrupt input; each read runs contained, and the
 //! panic becomes an error that names the file and the column.
@@ -14,7 +17,8 @@
 use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::compute::concat;
@@ -26,14 +30,13 @@ use parquet::arrow::arrow_reader::{
 };
 
 use super::DataError;
+use super::memory::Memory;
 use crate::files;
 use crate::panics::contain;
 use crate::suite::{ArtifactSpec, Format, SizeLimits};
 
 /// Rows per decoded batch: large batches keep per-batch overhead negligible.
 const BATCH_ROWS: usize = 64 * 1024;
-
-type ColumnSlot = Arc<OnceLock<Result<ArrayRef, DataError>>>;
 
 /// What is kept from opening, per format, for reading columns later.
 enum Reader {
@@ -52,8 +55,13 @@ pub(crate) struct Table {
     schema: SchemaRef,
     num_rows: u64,
     reader: Reader,
-    columns: Mutex<HashMap<usize, ColumnSlot>>,
+    /// This table's part of the cache keys in `memory`.
+    serial: usize,
+    memory: Arc<Memory>,
 }
+
+/// Tables opened by this process, for cache keys.
+static SERIALS: AtomicUsize = AtomicUsize::new(0);
 
 impl std::fmt::Debug for Table {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,11 +72,22 @@ impl std::fmt::Debug for Table {
     }
 }
 
+/// Why a [`Table::scan`] stopped: the file, or the visitor.
+#[derive(Debug)]
+pub(crate) enum ScanError<E> {
+    Data(DataError),
+    Visit(E),
+}
+
 impl Table {
     /// Reads the schema and row count. Empty tables are refused here, so no
     /// check can pass on data that is not there; so are tables with two
     /// columns of the same name, whose second column no check could read.
-    pub(crate) fn open(spec: &ArtifactSpec, sizes: &SizeLimits) -> Result<Table, DataError> {
+    pub(crate) fn open(
+        spec: &ArtifactSpec,
+        sizes: &SizeLimits,
+        memory: Arc<Memory>,
+    ) -> Result<Table, DataError> {
         let path = &spec.path;
         let size = files::check_size(path, sizes.max_table_bytes, "[limits] max_table_size")
             .map_err(|e| DataError::file(path, e))?;
@@ -103,7 +122,8 @@ impl Table {
             schema,
             num_rows,
             reader,
-            columns: Mutex::new(HashMap::new()),
+            serial: SERIALS.fetch_add(1, Ordering::Relaxed),
+            memory,
         })
     }
 
@@ -119,15 +139,23 @@ impl Table {
         &self.path
     }
 
-    /// One column, read once per run and shared by every check that asks.
-    pub(crate) fn column(&self, name: &str) -> Result<ArrayRef, DataError> {
-        let index = self
-            .schema
+    /// A column's index, or the error naming it.
+    pub(crate) fn index_of(&self, name: &str) -> Result<usize, DataError> {
+        self.schema
             .index_of(name)
             .map_err(|_| DataError::NoColumn {
                 path: self.path.clone(),
                 column: name.to_string(),
-            })?;
+            })
+    }
+
+    /// One column, whole: kept in the memory budget while it fits there,
+    /// so checks that ask again share one read.
+    pub(crate) fn column(&self, name: &str) -> Result<ArrayRef, DataError> {
+        self.column_at(self.index_of(name)?)
+    }
+
+    fn column_at(&self, index: usize) -> Result<ArrayRef, DataError> {
         if let Reader::Csv(all) = &self.reader {
             let all = all.get_or_init(|| self.read_csv());
             return match all {
@@ -135,18 +163,88 @@ impl Table {
                 Err(e) => Err(e.clone()),
             };
         }
-        let slot = {
-            let mut columns = self
-                .columns
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            columns.entry(index).or_default().clone()
+        let key = (self.serial, index);
+        if let Some(array) = self.memory.get(key) {
+            return Ok(array);
+        }
+        let array = contain(|| self.read_column(index))
+            .unwrap_or_else(|panic| Err(self.panicked(index, &panic)))?;
+        self.memory.keep(key, &array);
+        Ok(array)
+    }
+
+    /// Calls `visit` on the column's values in order: the kept column, or
+    /// one that is worth keeping read whole, else batch by batch straight
+    /// from the file, so a column larger than the budget is never held.
+    /// `visit`'s error stops the scan and is returned as it is.
+    pub(crate) fn scan<E>(
+        &self,
+        index: usize,
+        visit: &mut dyn FnMut(&dyn Array) -> Result<(), E>,
+    ) -> Result<(), ScanError<E>> {
+        let streamed = match &self.reader {
+            Reader::Parquet(metadata) => {
+                let bytes: i64 = metadata
+                    .metadata()
+                    .row_groups()
+                    .iter()
+                    .map(|g| g.column(index).uncompressed_size())
+                    .sum();
+                !self.memory.would_keep(u64::try_from(bytes).unwrap_or(u64::MAX))
+                    && self.memory.get((self.serial, index)).is_none()
+            }
+            Reader::Arrow => {
+                let width = self.schema.field(index).data_type().primitive_width();
+                let bytes = self.num_rows.saturating_mul(width.unwrap_or(16) as u64);
+                !self.memory.would_keep(bytes) && self.memory.get((self.serial, index)).is_none()
+            }
+            Reader::Csv(_) => false,
         };
-        slot.get_or_init(|| {
-            contain(|| self.read_column(index))
-                .unwrap_or_else(|panic| Err(self.panicked(index, &panic)))
-        })
-        .clone()
+        if !streamed {
+            let array = self.column_at(index).map_err(ScanError::Data)?;
+            return visit(array.as_ref()).map_err(ScanError::Visit);
+        }
+        let bad = |message: String| ScanError::Data(self.bad(index, message));
+        let mut batches: Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>> =
+            match &self.reader {
+                Reader::Parquet(metadata) => {
+                    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                        open(&self.path).map_err(ScanError::Data)?,
+                        metadata.clone(),
+                    );
+                    let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
+                    Box::new(
+                        builder
+                            .with_projection(mask)
+                            .with_batch_size(BATCH_ROWS)
+                            .build()
+                            .map_err(|e| bad(e.to_string()))?,
+                    )
+                }
+                _ => Box::new(
+                    arrow::ipc::reader::FileReader::try_new(
+                        open(&self.path).map_err(ScanError::Data)?,
+                        Some(vec![index]),
+                    )
+                    .map_err(|e| bad(arrow_message(&e)))?,
+                ),
+            };
+        let mut rows = 0u64;
+        loop {
+            let next = contain(|| batches.next())
+                .map_err(|panic| ScanError::Data(self.panicked(index, &panic)))?;
+            let Some(batch) = next else { break };
+            let batch = batch.map_err(|e| bad(arrow_message(&e)))?;
+            rows += batch.num_rows() as u64;
+            visit(batch.column(0).as_ref()).map_err(ScanError::Visit)?;
+        }
+        if rows != self.num_rows {
+            return Err(bad(format!(
+                "has {rows} values but the table has {} rows",
+                self.num_rows
+            )));
+        }
+        Ok(())
     }
 
     fn panicked(&self, index: usize, panic: &str) -> DataError {
@@ -389,7 +487,7 @@ mod tests {
             text.push('\n');
         }
         std::fs::write(&path, text).unwrap();
-        let table = Table::open(&spec(&path, Format::Csv), &SizeLimits::default()).unwrap();
+        let table = Table::open(&spec(&path, Format::Csv), &SizeLimits::default(), Memory::new(1 << 30)).unwrap();
         check_all_columns(&table, columns, rows);
         assert!(matches!(&table.reader, Reader::Csv(all) if all.get().is_some()));
     }
@@ -417,9 +515,56 @@ mod tests {
         let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
-        let table = Table::open(&spec(&path, Format::Parquet), &SizeLimits::default()).unwrap();
+        let table = Table::open(&spec(&path, Format::Parquet), &SizeLimits::default(), Memory::new(1 << 30)).unwrap();
         assert!(matches!(table.reader, Reader::Parquet(_)));
         check_all_columns(&table, columns, rows);
+    }
+
+    /// A column the budget would keep is read whole, once; one it would
+    /// not is streamed a batch at a time on every scan, and never kept.
+    #[test]
+    fn scans_stream_what_the_budget_cannot_keep() {
+        let rows = 150_000;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.parquet");
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "x",
+            arrow::datatypes::DataType::Int64,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from_iter_values(0..rows as i64))],
+        )
+        .unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let scan = |memory: u64| {
+            let table = Table::open(
+                &spec(&path, Format::Parquet),
+                &SizeLimits::default(),
+                Memory::new(memory),
+            )
+            .unwrap();
+            let (mut chunks, mut sum) = (0, 0i64);
+            for _ in 0..2 {
+                table
+                    .scan(0, &mut |chunk: &dyn Array| -> Result<(), ()> {
+                        chunks += 1;
+                        sum += chunk.as_primitive::<Int64Type>().iter().flatten().sum::<i64>();
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            (chunks, sum)
+        };
+        let total = (0..rows as i64).sum::<i64>() * 2;
+        assert_eq!(scan(1 << 30), (2, total), "kept: one chunk per scan");
+        let (chunks, sum) = scan(4096);
+        assert_eq!(sum, total);
+        assert!(chunks >= 6, "streamed in batches: {chunks} chunks");
     }
 
     #[test]
@@ -427,7 +572,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dup.csv");
         std::fs::write(&path, "a,b,a\n1,2,3\n").unwrap();
-        let e = Table::open(&spec(&path, Format::Csv), &SizeLimits::default()).unwrap_err();
+        let e = Table::open(&spec(&path, Format::Csv), &SizeLimits::default(), Memory::new(1 << 30)).unwrap_err();
         let message = e.to_string();
         assert!(
             message.contains("column `a`") && message.contains("(1 and 3)"),

@@ -4,7 +4,7 @@
 //! Data errors are returned to the plugin as typed `err`s (it decides what
 //! they mean); a misuse of handles traps.
 
-use arrow::array::{Array, AsArray};
+use arrow::array::AsArray;
 use arrow::datatypes::DataType as ArrowType;
 use wasmtime::component::Resource;
 
@@ -12,7 +12,8 @@ use super::bindings::WitError;
 use super::bindings::current::mltest::plugin::{artifacts, log, sandbox, types};
 use super::limits::bounded;
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
-use crate::catalog::{self, DataError};
+use crate::catalog::{self, DataError, TableColumn};
+use mltest_kernels::Chunks;
 use mltest_kernels as k;
 
 fn data<T>(result: Result<T, DataError>) -> Result<T, WitError> {
@@ -153,14 +154,9 @@ impl artifacts::HostTable for CheckState {
         name: String,
     ) -> Fallible<Resource<ColumnHandle>> {
         let table = self.table.get(&this)?.table.clone();
-        let source = table.path().to_path_buf();
-        let read = name.clone();
-        match bounded(self.deadline(), move || table.column(&read))? {
-            Ok(array) => Ok(Ok(self.push(ColumnHandle {
-                name,
-                array,
-                source,
-            })?)),
+        // Only the name is checked here: kernels read the data when asked.
+        match TableColumn::new(table, &name) {
+            Ok(column) => Ok(Ok(self.push(ColumnHandle::new(column))?)),
             Err(e) => Ok(Err(e.into())),
         }
     }
@@ -172,15 +168,15 @@ impl artifacts::HostTable for CheckState {
 
 impl artifacts::HostColumn for CheckState {
     fn name(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<String> {
-        Ok(self.table.get(&this)?.name.clone())
+        Ok(self.table.get(&this)?.name().to_string())
     }
 
     fn data_type(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<types::DataType> {
-        Ok(data_type(self.table.get(&this)?.array.data_type()))
+        Ok(data_type(self.table.get(&this)?.data_type()))
     }
 
     fn len(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<u64> {
-        Ok(self.table.get(&this)?.array.len() as u64)
+        Ok(self.table.get(&this)?.column.rows())
     }
 
     fn read_f64(
@@ -198,7 +194,7 @@ impl artifacts::HostColumn for CheckState {
             Ok(Some(values)) => Ok(values.iter().collect()),
             Ok(None) => Err(WitError::Unsupported(column.message(format!(
                 "type {} has no numeric view",
-                column.array.data_type()
+                column.data_type()
             )))),
             Err(e) => Err(column.error(e)),
         })

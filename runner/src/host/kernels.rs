@@ -10,6 +10,7 @@
 //! ([`super::limits`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::ArrayRef;
 use rayon::prelude::*;
@@ -23,7 +24,8 @@ use super::limits::{
     MAX_QUANTILES, at_most, bounded,
 };
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
-use crate::catalog::Table;
+use crate::catalog::{ColumnFailure, Memory, Table, TableColumn};
+use mltest_kernels::Chunks;
 use mltest_kernels as k;
 
 /// The handle's column, cloned (cheaply) so the work can move to a thread.
@@ -50,6 +52,86 @@ fn column_error(table: &Table, column: &str, e: impl std::fmt::Display) -> WitEr
 
 fn read(table: &Table, column: &str) -> Result<ArrayRef, WitError> {
     table.column(column).map_err(WitError::from)
+}
+
+/// A handle's column, whole, for the kernels that need every value at once.
+fn whole(handle: &ColumnHandle) -> Result<ArrayRef, WitError> {
+    handle.column.whole().map_err(WitError::from)
+}
+
+/// The column of that name in each table.
+fn pair(
+    reference: &Arc<Table>,
+    current: &Arc<Table>,
+    name: &str,
+) -> Result<(TableColumn, TableColumn), WitError> {
+    Ok((
+        TableColumn::new(reference.clone(), name)?,
+        TableColumn::new(current.clone(), name)?,
+    ))
+}
+
+/// A pair kernel's outcome: a read failure on either side, or the
+/// kernel's error, reported against the current side.
+fn pair_finish<T>(
+    reference: &TableColumn,
+    current: &TableColumn,
+    result: Result<T, k::KernelError>,
+) -> Result<T, WitError> {
+    let failed = |e: ColumnFailure| match e {
+        ColumnFailure::Data(e) => WitError::from(e),
+        ColumnFailure::Kernel(e) => column_error(current.table(), current.name(), e),
+    };
+    // The reference's read failure, if any, comes first.
+    let result = reference.finish(result).map_err(failed);
+    let current_failure = current.finish(Ok(())).map_err(failed);
+    match (result, current_failure) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e),
+        (Ok(v), Ok(())) => Ok(v),
+    }
+}
+
+/// Runs `work` on every item, on as many threads as there are cores, in
+/// item order. Each item first reserves its working memory (`bytes`) from
+/// the run's budget, so items that sort big columns run as many at once as
+/// memory allows, and one larger than the budget runs alone. These are
+/// plain threads, not rayon's: a reservation may wait, and a rayon worker
+/// waiting there could hold up the very work it waits for.
+fn fan_out<I: Sync, T: Send>(
+    memory: &Arc<Memory>,
+    items: &[I],
+    bytes: impl Fn(&I) -> u64 + Sync,
+    work: impl Fn(&I) -> T + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        let _working = memory.reserve(bytes(item));
+                        mine.push((i, work(item)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            // A worker's panic goes on up, for `bounded` to report.
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
 }
 
 fn counts(pairs: Vec<(String, u64)>) -> Vec<profile::ValueCount> {
@@ -174,10 +256,12 @@ fn column_diff(name: String, d: k::ColumnDiff, labels: Option<&[String]>) -> com
 impl profile::Host for CheckState {
     fn summarize(&mut self, col: Resource<ColumnHandle>) -> Fallible<profile::ColumnStats> {
         let col = column(self, &col)?;
+        let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
-            k::backend()
-                .summarize(col.array.as_ref())
-                .map(|s| profile::ColumnStats {
+            // Distinct values are counted by sorting a key per row.
+            let _working = memory.reserve(col.column.sort_bytes());
+            let summary = k::backend().summarize(&col.column);
+            col.finish(summary).map(|s| profile::ColumnStats {
                     count: s.count,
                     nulls: s.nulls,
                     nans: s.nans,
@@ -185,9 +269,8 @@ impl profile::Host for CheckState {
                     min: s.min,
                     max: s.max,
                     mean: s.mean,
-                    distinct: s.distinct,
-                })
-                .map_err(|e| col.error(e))
+                distinct: s.distinct,
+            })
         })
     }
 
@@ -199,14 +282,12 @@ impl profile::Host for CheckState {
         at_most("count-values limit", limit as usize, MAX_EXAMPLES)?;
         let col = column(self, &col)?;
         bounded(self.deadline(), move || {
-            k::backend()
-                .value_counts(col.array.as_ref(), limit as usize)
-                .map(|c| profile::ValueCounts {
-                    top: counts(c.top),
-                    distinct: c.distinct,
-                    nulls: c.nulls,
-                })
-                .map_err(|e| col.error(e))
+            let found = k::backend().value_counts(&col.column, limit as usize);
+            col.finish(found).map(|c| profile::ValueCounts {
+                top: counts(c.top),
+                distinct: c.distinct,
+                nulls: c.nulls,
+            })
         })
     }
 
@@ -220,12 +301,9 @@ impl profile::Host for CheckState {
         let reference = column(self, &reference)?;
         let current = column(self, &current)?;
         bounded(self.deadline(), move || {
+            let (r, c) = (whole(&reference)?, whole(&current)?);
             k::backend()
-                .unseen(
-                    reference.array.as_ref(),
-                    current.array.as_ref(),
-                    limit as usize,
-                )
+                .unseen(r.as_ref(), c.as_ref(), limit as usize)
                 .map(|u| profile::UnseenValues {
                     rows: u.rows,
                     distinct: u.distinct,
@@ -238,9 +316,7 @@ impl profile::Host for CheckState {
     fn count_outside(&mut self, col: Resource<ColumnHandle>, low: f64, high: f64) -> Fallible<u64> {
         let col = column(self, &col)?;
         bounded(self.deadline(), move || {
-            k::backend()
-                .count_outside(col.array.as_ref(), low, high)
-                .map_err(|e| col.error(e))
+            col.finish(k::backend().count_outside(&col.column, low, high))
         })
     }
 
@@ -248,9 +324,7 @@ impl profile::Host for CheckState {
         at_most("histogram edges", edges.len(), MAX_EDGES)?;
         let col = column(self, &col)?;
         bounded(self.deadline(), move || {
-            k::backend()
-                .histogram(col.array.as_ref(), &edges)
-                .map_err(|e| col.error(e))
+            col.finish(k::backend().histogram(&col.column, &edges))
         })
     }
 
@@ -261,10 +335,10 @@ impl profile::Host for CheckState {
     ) -> Fallible<Vec<Option<f64>>> {
         at_most("quantiles asked for", q.len(), MAX_QUANTILES)?;
         let col = column(self, &col)?;
+        let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
-            k::backend()
-                .quantiles(col.array.as_ref(), &q)
-                .map_err(|e| col.error(e))
+            let _working = memory.reserve(col.column.sort_bytes());
+            col.finish(k::backend().quantiles(&col.column, &q))
         })
     }
 
@@ -282,26 +356,22 @@ impl profile::Host for CheckState {
             MAX_DISTINCT_LIMIT,
         )?;
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
+        let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
-            Ok(columns
-                .par_iter()
-                .map(|name| {
-                    let (r, c) = rayon::join(|| read(&reference, name), || read(&current, name));
-                    let (r, c) = (r?, c?);
-                    let p = k::backend()
-                        .profile(r.as_ref(), c.as_ref(), distinct_limit.into())
-                        .map_err(|e| column_error(&current, name, e))?;
-                    Ok(profile::PairProfile {
-                        reference_type: data_type(r.data_type()),
-                        current_type: data_type(c.data_type()),
-                        reference: side(p.reference),
-                        current: side(p.current),
-                        distinct_reference: distinct(p.distinct_reference, distinct_limit),
-                        distinct_current: distinct(p.distinct_current, distinct_limit),
-                        distinct_both: distinct(p.distinct_both, distinct_limit),
-                    })
+            Ok(fan_out(&memory, &columns, |_| 0, |name| {
+                let (r, c) = pair(&reference, &current, name)?;
+                let p = k::backend().profile(&r, &c, distinct_limit.into());
+                let p = pair_finish(&r, &c, p)?;
+                Ok(profile::PairProfile {
+                    reference_type: data_type(r.value_type()),
+                    current_type: data_type(c.value_type()),
+                    reference: side(p.reference),
+                    current: side(p.current),
+                    distinct_reference: distinct(p.distinct_reference, distinct_limit),
+                    distinct_current: distinct(p.distinct_current, distinct_limit),
+                    distinct_both: distinct(p.distinct_both, distinct_limit),
                 })
-                .collect())
+            }))
         })
     }
 }
@@ -318,23 +388,21 @@ impl drift::Host for CheckState {
             check_binning(&r.binning)?;
         }
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
+        let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
-            Ok(requests
-                .into_par_iter()
-                .map(|r| {
-                    let (a, b) =
-                        rayon::join(|| read(&reference, &r.column), || read(&current, &r.column));
-                    let (a, b) = (a?, b?);
-                    k::backend()
-                        .two_sample(
-                            a.as_ref(),
-                            b.as_ref(),
-                            &request(r.method, r.kind, r.binning),
-                        )
-                        .map(drift_result)
-                        .map_err(|e| column_error(&current, &r.column, e))
-                })
-                .collect())
+            let working = |r: &drift::DriftRequest| match r.kind {
+                // Numbers are sorted, an f64 per row on each side.
+                drift::ColumnKind::Numerical => {
+                    (reference.num_rows() + current.num_rows()).saturating_mul(8)
+                }
+                drift::ColumnKind::Categorical => 0,
+            };
+            Ok(fan_out(&memory, &requests, working, |r| {
+                let (a, b) = pair(&reference, &current, &r.column)?;
+                let result =
+                    k::backend().two_sample(&a, &b, &request(r.method, r.kind, r.binning));
+                pair_finish(&a, &b, result).map(drift_result)
+            }))
         })
     }
 
@@ -349,15 +417,20 @@ impl drift::Host for CheckState {
         check_binning(&binning)?;
         let reference = column(self, &reference)?;
         let current = column(self, &current)?;
+        let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
-            k::backend()
-                .two_sample(
-                    reference.array.as_ref(),
-                    current.array.as_ref(),
-                    &request(method, kind, binning),
-                )
-                .map(drift_result)
-                .map_err(|e| current.error(e))
+            let _working = match kind {
+                drift::ColumnKind::Numerical => memory.reserve(
+                    reference.column.sort_bytes() + current.column.sort_bytes(),
+                ),
+                drift::ColumnKind::Categorical => memory.reserve(0),
+            };
+            let result = k::backend().two_sample(
+                &reference.column,
+                &current.column,
+                &request(method, kind, binning),
+            );
+            pair_finish(&reference.column, &current.column, result).map(drift_result)
         })
     }
 }
@@ -457,14 +530,10 @@ impl compare::Host for CheckState {
         let expected = column(self, &expected)?;
         let actual = column(self, &actual)?;
         bounded(self.deadline(), move || {
+            let (a, e) = (whole(&actual)?, whole(&expected)?);
             k::backend()
-                .compare_columns(
-                    actual.array.as_ref(),
-                    expected.array.as_ref(),
-                    &to_tolerance(&tolerance),
-                    limit as usize,
-                )
-                .map(|d| column_diff(actual.name.clone(), d, None))
+                .compare_columns(a.as_ref(), e.as_ref(), &to_tolerance(&tolerance), limit as usize)
+                .map(|d| column_diff(actual.name().to_string(), d, None))
                 .map_err(|e| actual.error(e))
         })
     }

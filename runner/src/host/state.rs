@@ -1,7 +1,7 @@
 //! Per-check store state: the sandbox (WASI with nothing granted), the
 //! resource table for data handles, the memory limiter and captured output.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arrow::array::ArrayRef;
 use wasmtime::component::ResourceTable;
@@ -9,7 +9,8 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::bindings::WitError;
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, ColumnFailure, Table, TableColumn};
+use mltest_kernels::{Chunks, KernelError};
 
 /// Most values a windowed read returns at once.
 pub(crate) const MAX_WINDOW: u32 = 65_536;
@@ -24,33 +25,61 @@ pub struct TableHandle {
     pub(crate) table: Arc<Table>,
 }
 
-/// A column handle held by a plugin: the loaded array stays host-side.
-/// Cheap to clone (the array is shared), so kernel work can take it to
-/// another thread.
+/// A column handle held by a plugin: the data stays host-side. Kernels
+/// stream the column from the catalog; a windowed read loads it whole, once
+/// per handle. Cheap to clone, so kernel work can take it to another
+/// thread.
 #[derive(Clone)]
 #[allow(unreachable_pub)]
 pub struct ColumnHandle {
-    pub(crate) name: String,
-    pub(crate) array: ArrayRef,
-    /// The file it came from, for error messages.
-    pub(crate) source: std::path::PathBuf,
+    pub(crate) column: TableColumn,
+    /// The whole column, loaded by the first windowed read.
+    whole: Arc<OnceLock<Result<ArrayRef, WitError>>>,
 }
 
 impl ColumnHandle {
+    pub(crate) fn new(column: TableColumn) -> Self {
+        ColumnHandle {
+            column,
+            whole: Arc::default(),
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        self.column.name()
+    }
+
+    pub(crate) fn data_type(&self) -> &arrow::datatypes::DataType {
+        self.column.value_type()
+    }
+
     /// An error about this column, naming its file and the column.
     pub(crate) fn error(&self, e: impl std::fmt::Display) -> WitError {
-        WitError::data(&self.source, Some(&self.name), e)
+        WitError::data(self.column.table().path(), Some(self.name()), e)
+    }
+
+    /// A kernel's outcome on this column: the read failure, or the
+    /// kernel's error about the values.
+    pub(crate) fn finish<T>(&self, result: Result<T, KernelError>) -> Result<T, WitError> {
+        self.column.finish(result).map_err(|e| match e {
+            ColumnFailure::Data(e) => e.into(),
+            ColumnFailure::Kernel(e) => self.error(e),
+        })
     }
 
     /// The message of an error about this column, for the cases that are not
     /// data errors (a window outside it, a view its type lacks).
     pub(crate) fn message(&self, e: impl std::fmt::Display) -> String {
-        crate::catalog::column_error(&self.source, &self.name, e)
+        crate::catalog::column_error(self.column.table().path(), self.name(), e)
     }
 
     /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
     pub(crate) fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, WitError> {
-        let rows = self.array.len();
+        let array = self
+            .whole
+            .get_or_init(|| self.column.whole().map_err(WitError::from))
+            .clone()?;
+        let rows = array.len();
         let offset = usize::try_from(offset)
             .ok()
             .filter(|o| *o <= rows)
@@ -60,7 +89,7 @@ impl ColumnHandle {
                 )
             })?;
         let len = (len.min(MAX_WINDOW) as usize).min(rows - offset);
-        Ok(self.array.slice(offset, len))
+        Ok(array.slice(offset, len))
     }
 }
 

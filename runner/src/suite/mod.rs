@@ -39,6 +39,9 @@ pub(crate) struct SizeLimits {
     /// Largest JSON document or MLmodel file: these are parsed whole, at
     /// several times their size.
     pub(crate) max_document_bytes: u64,
+    /// The run's memory budget: kept columns and kernels' working memory
+    /// ([`crate::catalog::Memory`]).
+    pub(crate) memory_bytes: u64,
 }
 
 impl Default for SizeLimits {
@@ -46,6 +49,7 @@ impl Default for SizeLimits {
         SizeLimits {
             max_table_bytes: 2 << 30,
             max_document_bytes: 64 << 20,
+            memory_bytes: 1 << 30,
         }
     }
 }

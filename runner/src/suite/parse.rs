@@ -30,7 +30,7 @@ const TOP_KEYS: &[&str] = &[
     "trigger",
 ];
 const SUITE_KEYS: &[&str] = &["name", "description", "run_commands", "root"];
-const LIMIT_KEYS: &[&str] = &["max_table_size", "max_document_size"];
+const LIMIT_KEYS: &[&str] = &["max_table_size", "max_document_size", "memory"];
 const COMMAND_KEYS: &[&str] = &["run", "runs", "timeout", "env", "outputs"];
 const OUTPUT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
@@ -232,6 +232,9 @@ impl Parser<'_> {
             if let Some(v) = get(table, "max_document_size") {
                 sizes.max_document_bytes =
                     self.size(v, "max_document_size", sizes.max_document_bytes);
+            }
+            if let Some(v) = get(table, "memory") {
+                sizes.memory_bytes = self.size(v, "memory", sizes.memory_bytes);
             }
         }
         if let Some(table) = get(root, "artifacts").and_then(|v| self.table(v, "[artifacts]")) {

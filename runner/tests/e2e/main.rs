@@ -19,5 +19,6 @@ mod performance;
 mod python;
 mod reports;
 mod sandbox;
+mod scale;
 mod suite_errors;
 mod support;
