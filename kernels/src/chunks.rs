@@ -65,10 +65,7 @@ pub struct Batches<'a> {
 impl<'a> Batches<'a> {
     /// `data_type` is used when there are no batches.
     pub fn new(data_type: DataType, batches: &'a [arrow::array::ArrayRef]) -> Self {
-        Batches {
-            data_type,
-            batches,
-        }
+        Batches { data_type, batches }
     }
 }
 
@@ -89,11 +86,19 @@ impl Chunks for Batches<'_> {
 /// exact, so a radix sort on them gives the same array bit for bit.
 pub(crate) fn order_key(v: f64) -> u64 {
     let bits = v.to_bits();
-    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
 }
 
 pub(crate) fn from_order_key(key: u64) -> f64 {
-    f64::from_bits(if key >> 63 == 1 { key & !(1 << 63) } else { !key })
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
 }
 
 /// Sorts floats (no NaN) as `sort_unstable_by(f64::total_cmp)` would, by an
@@ -163,7 +168,12 @@ mod tests {
             .collect();
         let sorted = sort_floats(values.clone());
         values.sort_unstable_by(f64::total_cmp);
-        assert!(sorted.iter().zip(&values).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(
+            sorted
+                .iter()
+                .zip(&values)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
     }
 }
 
@@ -224,9 +234,15 @@ mod split_invariance {
                 Batches::new(c.data_type().clone(), &cb),
             );
             assert_eq!(k.summarize(&rs).unwrap(), k.summarize(&r).unwrap());
-            assert_eq!(k.profile(&rs, &cs, 100).unwrap(), k.profile(&r, &c, 100).unwrap());
+            assert_eq!(
+                k.profile(&rs, &cs, 100).unwrap(),
+                k.profile(&r, &c, 100).unwrap()
+            );
             let edges = [-20.0, -3.0, 0.0, 0.5, 9.0, 30.0];
-            assert_eq!(k.histogram(&rs, &edges).unwrap(), k.histogram(&r, &edges).unwrap());
+            assert_eq!(
+                k.histogram(&rs, &edges).unwrap(),
+                k.histogram(&r, &edges).unwrap()
+            );
             assert_eq!(
                 k.quantiles(&rs, &[0.1, 0.5, 0.99]).unwrap(),
                 k.quantiles(&r, &[0.1, 0.5, 0.99]).unwrap()
@@ -256,14 +272,23 @@ mod split_invariance {
                 assert_eq!(whole.statistic.to_bits(), chunked.statistic.to_bits());
                 assert_eq!(whole, chunked, "{method:?}");
             }
-            let (rwb, cwb) = (split(&rw, &[7, 1500]), split(&cw, r_cuts.first().map_or(&[][..], |_| &[3, 4][..])));
+            let (rwb, cwb) = (
+                split(&rw, &[7, 1500]),
+                split(&cw, r_cuts.first().map_or(&[][..], |_| &[3, 4][..])),
+            );
             let (rws, cws) = (
                 Batches::new(rw.data_type().clone(), &rwb),
                 Batches::new(cw.data_type().clone(), &cwb),
             );
-            assert_eq!(k.value_counts(&rws, 5).unwrap(), k.value_counts(&rw, 5).unwrap());
+            assert_eq!(
+                k.value_counts(&rws, 5).unwrap(),
+                k.value_counts(&rw, 5).unwrap()
+            );
             assert_eq!(k.summarize(&rws).unwrap(), k.summarize(&rw).unwrap());
-            assert_eq!(k.profile(&rws, &cws, 10).unwrap(), k.profile(&rw, &cw, 10).unwrap());
+            assert_eq!(
+                k.profile(&rws, &cws, 10).unwrap(),
+                k.profile(&rw, &cw, 10).unwrap()
+            );
             for method in [Method::ChiSquare, Method::JensenShannon, Method::Psi] {
                 let request = DriftRequest {
                     method,

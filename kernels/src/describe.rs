@@ -288,8 +288,13 @@ impl<K: std::hash::Hash + Eq> Capped<K> {
     /// |self ∪ other|, capped: past the cap on either side the union is
     /// past it too.
     fn union_len(&self, other: &Capped<K>) -> usize {
-        (self.seen.len() + other.seen.iter().filter(|k| !self.seen.contains(*k)).count())
-            .min(self.cap)
+        (self.seen.len()
+            + other
+                .seen
+                .iter()
+                .filter(|k| !self.seen.contains(*k))
+                .count())
+        .min(self.cap)
     }
 }
 

@@ -46,7 +46,10 @@ impl NumericSample {
         let mut finite = Vec::with_capacity(usize::try_from(column.rows()).unwrap_or(0));
         column.scan(&mut |chunk| {
             let values = numeric_view(chunk)?.ok_or_else(|| {
-                KernelError(format!("column of type {} is not numerical", chunk.data_type()))
+                KernelError(format!(
+                    "column of type {} is not numerical",
+                    chunk.data_type()
+                ))
             })?;
             sample.nulls += values.null_count() as u64;
             for v in values.iter().flatten() {

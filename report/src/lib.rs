@@ -13,9 +13,11 @@
 pub mod exit_code;
 pub mod metric;
 pub mod number;
+pub mod partition;
 pub mod plot;
 pub mod text;
 
+pub use partition::{MergeError, Partition, Scheme, merge};
 pub use plot::{Plot, Series};
 
 use std::collections::BTreeMap;
@@ -362,6 +364,10 @@ pub struct RunResult {
     /// When the run started, RFC 3339 in UTC.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub started_at: String,
+    /// The shard this report is, for a run with `--partition`; `mltest
+    /// report merge` joins the shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
 }
 
 impl RunResult {
@@ -375,6 +381,7 @@ impl RunResult {
             counts: Counts::default(),
             mltest_version: String::new(),
             started_at: String::new(),
+            partition: None,
         };
         run.counts = run.count();
         run

@@ -25,8 +25,8 @@ use crate::suite::{ArtifactSpec, CommandSpec, Format, SizeLimits};
 
 pub(crate) use column::{ColumnFailure, TableColumn};
 use command::DeclaredCommand;
-pub(crate) use memory::Memory;
 pub(crate) use command::Run;
+pub(crate) use memory::Memory;
 
 pub(crate) use mlmodel::{ColumnSpec, ModelSignature};
 pub(crate) use table::Table;
@@ -261,7 +261,9 @@ impl Catalog {
         let artifact = self.of_kind(name, Kind::Table)?;
         artifact
             .table
-            .get_or_init(|| Table::open(&artifact.spec, &self.sizes, self.memory.clone()).map(Arc::new))
+            .get_or_init(|| {
+                Table::open(&artifact.spec, &self.sizes, self.memory.clone()).map(Arc::new)
+            })
             .clone()
     }
 

@@ -141,12 +141,10 @@ impl Table {
 
     /// A column's index, or the error naming it.
     pub(crate) fn index_of(&self, name: &str) -> Result<usize, DataError> {
-        self.schema
-            .index_of(name)
-            .map_err(|_| DataError::NoColumn {
-                path: self.path.clone(),
-                column: name.to_string(),
-            })
+        self.schema.index_of(name).map_err(|_| DataError::NoColumn {
+            path: self.path.clone(),
+            column: name.to_string(),
+        })
     }
 
     /// One column, whole: kept in the memory budget while it fits there,
@@ -190,7 +188,9 @@ impl Table {
                     .iter()
                     .map(|g| g.column(index).uncompressed_size())
                     .sum();
-                !self.memory.would_keep(u64::try_from(bytes).unwrap_or(u64::MAX))
+                !self
+                    .memory
+                    .would_keep(u64::try_from(bytes).unwrap_or(u64::MAX))
                     && self.memory.get((self.serial, index)).is_none()
             }
             Reader::Arrow => {
@@ -487,7 +487,12 @@ mod tests {
             text.push('\n');
         }
         std::fs::write(&path, text).unwrap();
-        let table = Table::open(&spec(&path, Format::Csv), &SizeLimits::default(), Memory::new(1 << 30)).unwrap();
+        let table = Table::open(
+            &spec(&path, Format::Csv),
+            &SizeLimits::default(),
+            Memory::new(1 << 30),
+        )
+        .unwrap();
         check_all_columns(&table, columns, rows);
         assert!(matches!(&table.reader, Reader::Csv(all) if all.get().is_some()));
     }
@@ -515,7 +520,12 @@ mod tests {
         let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
-        let table = Table::open(&spec(&path, Format::Parquet), &SizeLimits::default(), Memory::new(1 << 30)).unwrap();
+        let table = Table::open(
+            &spec(&path, Format::Parquet),
+            &SizeLimits::default(),
+            Memory::new(1 << 30),
+        )
+        .unwrap();
         assert!(matches!(table.reader, Reader::Parquet(_)));
         check_all_columns(&table, columns, rows);
     }
@@ -553,7 +563,11 @@ mod tests {
                 table
                     .scan(0, &mut |chunk: &dyn Array| -> Result<(), ()> {
                         chunks += 1;
-                        sum += chunk.as_primitive::<Int64Type>().iter().flatten().sum::<i64>();
+                        sum += chunk
+                            .as_primitive::<Int64Type>()
+                            .iter()
+                            .flatten()
+                            .sum::<i64>();
                         Ok(())
                     })
                     .unwrap();
@@ -572,7 +586,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dup.csv");
         std::fs::write(&path, "a,b,a\n1,2,3\n").unwrap();
-        let e = Table::open(&spec(&path, Format::Csv), &SizeLimits::default(), Memory::new(1 << 30)).unwrap_err();
+        let e = Table::open(
+            &spec(&path, Format::Csv),
+            &SizeLimits::default(),
+            Memory::new(1 << 30),
+        )
+        .unwrap_err();
         let message = e.to_string();
         assert!(
             message.contains("column `a`") && message.contains("(1 and 3)"),

@@ -148,6 +148,12 @@ struct RunArgs {
     /// Skip checks whose id matches one of these glob patterns.
     #[arg(long, value_name = "GLOB")]
     skip: Vec<String>,
+    /// Run one shard of the selected checks, for CI jobs that share a
+    /// suite: `hash:K/N` (by a hash of the check id: stable as checks come
+    /// and go) or `count:K/N` (round-robin in suite order). Join the
+    /// shards' JSON reports with `mltest report merge`.
+    #[arg(long, value_name = "hash:K/N")]
+    partition: Option<crate::run::Shard>,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -235,9 +241,31 @@ struct InitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct ReportCommandArgs {
+    #[command(subcommand)]
+    merge: Option<ReportCommand>,
     /// A JSON report saved by `mltest run --json`.
-    saved: PathBuf,
+    #[arg(required = true)]
+    saved: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Join the JSON reports of a partitioned run's shards (`mltest run
+    /// --partition`) into the suite's report; exits with the suite's
+    /// verdict. Refuses a missing shard, a check run twice, or shards of
+    /// different runs.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The shards' JSON reports, in any order.
+    #[arg(required = true, value_name = "SHARD.json")]
+    shards: Vec<PathBuf>,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -465,7 +493,28 @@ fn finish(result: &mltest_report::RunResult, args: &ReportArgs) -> Result<u8, Co
 const MAX_SAVED_REPORT: u64 = 1 << 30;
 
 fn report_command(args: &ReportCommandArgs) -> Result<u8, CommandError> {
-    let path = &args.saved;
+    if let Some(ReportCommand::Merge(merge)) = &args.merge {
+        let shards = merge
+            .shards
+            .iter()
+            .map(|path| read_saved(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        let merged = mltest_report::merge(shards).map_err(|e| {
+            CommandError::invalid(UsageError(format!("cannot merge the shards: {e}")))
+        })?;
+        return finish(&merged, &merge.report);
+    }
+    let Some(path) = &args.saved else {
+        return Err(CommandError::invalid(UsageError(
+            "name a saved JSON report, or `merge` and the shards' reports".into(),
+        )));
+    };
+    finish(&read_saved(path)?, &args.report)
+}
+
+/// A JSON report saved by `mltest run --json`, held to the rules the
+/// runner applies to what plugins send.
+fn read_saved(path: &Path) -> Result<mltest_report::RunResult, CommandError> {
     let text = crate::files::read_text(path, MAX_SAVED_REPORT, "saved reports are at most 1 GiB")
         .map_err(|e| {
         CommandError::invalid(UsageError(format!(
@@ -481,8 +530,8 @@ fn report_command(args: &ReportCommandArgs) -> Result<u8, CommandError> {
     })?;
     // Counts are derived; a hand-edited report cannot make them disagree.
     result.counts = result.count();
-    // A saved report is input like any other: plots are held to the rules
-    // the runner applies to plugins', or dropped.
+    // Plots are held to the rules the runner applies to plugins', or
+    // dropped.
     for check in &mut result.checks {
         for finding in &mut check.findings {
             if finding.plot.as_ref().is_some_and(|p| p.validate().is_err()) {
@@ -490,7 +539,7 @@ fn report_command(args: &ReportCommandArgs) -> Result<u8, CommandError> {
             }
         }
     }
-    finish(&result, &args.report)
+    Ok(result)
 }
 
 fn init_command(args: &InitArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
@@ -535,6 +584,7 @@ fn selection(args: &RunArgs) -> Result<Selection, CommandError> {
     Ok(Selection {
         only: parse(&args.only)?,
         skip: parse(&args.skip)?,
+        shard: args.partition,
     })
 }
 

@@ -217,10 +217,7 @@ fn test(args: &TestArgs, cache: &CacheArgs) -> Result<u8, CommandError> {
     std::fs::write(&path, text).map_err(|e| usage(format!("{}: {e}", path.display())))?;
 
     let (prepared, host) = prepare(&path, cache, Locking::Pinned)?;
-    let selection = Selection {
-        only: Vec::new(),
-        skip: Vec::new(),
-    };
+    let selection = Selection::default();
     let executed = pipeline::execute(&prepared, &host, &selection, None, &crate::run::Quiet)
         .map_err(CommandError::internal)?;
     finish(&executed.result, &args.report)

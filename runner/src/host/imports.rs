@@ -13,8 +13,8 @@ use super::bindings::current::mltest::plugin::{artifacts, log, sandbox, types};
 use super::limits::bounded;
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::{self, DataError, TableColumn};
-use mltest_kernels::Chunks;
 use mltest_kernels as k;
+use mltest_kernels::Chunks;
 
 fn data<T>(result: Result<T, DataError>) -> Result<T, WitError> {
     result.map_err(WitError::from)
@@ -192,10 +192,9 @@ impl artifacts::HostColumn for CheckState {
         };
         Ok(match k::numeric_view(window.as_ref()) {
             Ok(Some(values)) => Ok(values.iter().collect()),
-            Ok(None) => Err(WitError::Unsupported(column.message(format!(
-                "type {} has no numeric view",
-                column.data_type()
-            )))),
+            Ok(None) => Err(WitError::Unsupported(
+                column.message(format!("type {} has no numeric view", column.data_type())),
+            )),
             Err(e) => Err(column.error(e)),
         })
     }

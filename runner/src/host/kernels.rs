@@ -25,8 +25,8 @@ use super::limits::{
 };
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::{ColumnFailure, Memory, Table, TableColumn};
-use mltest_kernels::Chunks;
 use mltest_kernels as k;
+use mltest_kernels::Chunks;
 
 /// The handle's column, cloned (cheaply) so the work can move to a thread.
 fn column(state: &CheckState, handle: &Resource<ColumnHandle>) -> wasmtime::Result<ColumnHandle> {
@@ -262,13 +262,13 @@ impl profile::Host for CheckState {
             let _working = memory.reserve(col.column.sort_bytes());
             let summary = k::backend().summarize(&col.column);
             col.finish(summary).map(|s| profile::ColumnStats {
-                    count: s.count,
-                    nulls: s.nulls,
-                    nans: s.nans,
-                    infinities: s.infinities,
-                    min: s.min,
-                    max: s.max,
-                    mean: s.mean,
+                count: s.count,
+                nulls: s.nulls,
+                nans: s.nans,
+                infinities: s.infinities,
+                min: s.min,
+                max: s.max,
+                mean: s.mean,
                 distinct: s.distinct,
             })
         })
@@ -358,20 +358,25 @@ impl profile::Host for CheckState {
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
         let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
-            Ok(fan_out(&memory, &columns, |_| 0, |name| {
-                let (r, c) = pair(&reference, &current, name)?;
-                let p = k::backend().profile(&r, &c, distinct_limit.into());
-                let p = pair_finish(&r, &c, p)?;
-                Ok(profile::PairProfile {
-                    reference_type: data_type(r.value_type()),
-                    current_type: data_type(c.value_type()),
-                    reference: side(p.reference),
-                    current: side(p.current),
-                    distinct_reference: distinct(p.distinct_reference, distinct_limit),
-                    distinct_current: distinct(p.distinct_current, distinct_limit),
-                    distinct_both: distinct(p.distinct_both, distinct_limit),
-                })
-            }))
+            Ok(fan_out(
+                &memory,
+                &columns,
+                |_| 0,
+                |name| {
+                    let (r, c) = pair(&reference, &current, name)?;
+                    let p = k::backend().profile(&r, &c, distinct_limit.into());
+                    let p = pair_finish(&r, &c, p)?;
+                    Ok(profile::PairProfile {
+                        reference_type: data_type(r.value_type()),
+                        current_type: data_type(c.value_type()),
+                        reference: side(p.reference),
+                        current: side(p.current),
+                        distinct_reference: distinct(p.distinct_reference, distinct_limit),
+                        distinct_current: distinct(p.distinct_current, distinct_limit),
+                        distinct_both: distinct(p.distinct_both, distinct_limit),
+                    })
+                },
+            ))
         })
     }
 }
@@ -399,8 +404,7 @@ impl drift::Host for CheckState {
             };
             Ok(fan_out(&memory, &requests, working, |r| {
                 let (a, b) = pair(&reference, &current, &r.column)?;
-                let result =
-                    k::backend().two_sample(&a, &b, &request(r.method, r.kind, r.binning));
+                let result = k::backend().two_sample(&a, &b, &request(r.method, r.kind, r.binning));
                 pair_finish(&a, &b, result).map(drift_result)
             }))
         })
@@ -420,9 +424,9 @@ impl drift::Host for CheckState {
         let memory = self.catalog.memory().clone();
         bounded(self.deadline(), move || {
             let _working = match kind {
-                drift::ColumnKind::Numerical => memory.reserve(
-                    reference.column.sort_bytes() + current.column.sort_bytes(),
-                ),
+                drift::ColumnKind::Numerical => {
+                    memory.reserve(reference.column.sort_bytes() + current.column.sort_bytes())
+                }
                 drift::ColumnKind::Categorical => memory.reserve(0),
             };
             let result = k::backend().two_sample(
@@ -532,7 +536,12 @@ impl compare::Host for CheckState {
         bounded(self.deadline(), move || {
             let (a, e) = (whole(&actual)?, whole(&expected)?);
             k::backend()
-                .compare_columns(a.as_ref(), e.as_ref(), &to_tolerance(&tolerance), limit as usize)
+                .compare_columns(
+                    a.as_ref(),
+                    e.as_ref(),
+                    &to_tolerance(&tolerance),
+                    limit as usize,
+                )
                 .map(|d| column_diff(actual.name().to_string(), d, None))
                 .map_err(|e| actual.error(e))
         })

@@ -20,5 +20,6 @@ mod python;
 mod reports;
 mod sandbox;
 mod scale;
+mod shards;
 mod suite_errors;
 mod support;

@@ -68,11 +68,19 @@ fn a_budget_too_small_to_keep_a_column_changes_no_result() {
     write_table(&scratch, "current.parquet", 2, 0.3);
     let params = "binning = { edges = \"reference_quantiles\", bins = 12 }";
     scratch.write("kept.toml", suite("", params));
-    scratch.write("streamed.toml", suite("[limits]\nmemory = \"16KiB\"", params));
+    scratch.write(
+        "streamed.toml",
+        suite("[limits]\nmemory = \"16KiB\"", params),
+    );
     let (kept_run, kept) = scratch.run_suite("kept.toml", &[]);
     let (streamed_run, streamed) = scratch.run_suite("streamed.toml", &[]);
     assert_eq!(kept_run.code(), 1, "{}", kept_run.all());
-    assert_eq!(streamed_run.code(), kept_run.code(), "{}", streamed_run.all());
+    assert_eq!(
+        streamed_run.code(),
+        kept_run.code(),
+        "{}",
+        streamed_run.all()
+    );
     for id in ["drift", "drift-ks"] {
         let (a, b) = (check(&kept, id), check(&streamed, id));
         assert_eq!(a["outcome"], b["outcome"], "{id}");
