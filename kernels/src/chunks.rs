@@ -1,7 +1,7 @@
 //! Columns as a sequence of chunks, so a kernel never needs a column whole.
 //!
-//! A table file is read a row group at a time; a column that is kept in
-//! memory is one chunk (or the batches it was read in). Kernels that can
+//! A table file is read a batch at a time; a column that is kept in memory
+//! is one chunk. Kernels that can
 //! work chunk by chunk take [`Chunks`], and a column of 100M rows then
 //! costs them a batch of memory, not the column. Kernels that sort keep
 //! only the finite values as f64 ([`crate::NumericSample`]), never the
@@ -10,7 +10,7 @@
 use arrow::array::Array;
 use arrow::datatypes::DataType;
 
-use super::KernelError;
+use super::{KernelError, Summary};
 
 /// What a chunk visitor returns: an error stops the scan.
 pub type Visit<'f> = dyn FnMut(&dyn Array) -> Result<(), KernelError> + 'f;
@@ -18,12 +18,21 @@ pub type Visit<'f> = dyn FnMut(&dyn Array) -> Result<(), KernelError> + 'f;
 /// A column that can be read, in order, as one or more arrays; possibly
 /// several times (a scan is a fresh read).
 pub trait Chunks: Sync {
-    /// The type of every chunk.
+    /// The column's declared type. Chunks have it too, or are dictionaries
+    /// of it (strings as Parquet stores them).
     fn value_type(&self) -> &DataType;
     /// Rows over all chunks.
     fn rows(&self) -> u64;
     /// Calls `visit` on each chunk in order.
     fn scan(&self, visit: &mut Visit<'_>) -> Result<(), KernelError>;
+    /// The column's summary, if an earlier read already gave it.
+    fn known_summary(&self) -> Option<Summary> {
+        None
+    }
+    /// Told the summary whenever a kernel had every value in hand anyway
+    /// (a sort for drift or quantiles), so asking for it later costs no
+    /// second pass.
+    fn learn_summary(&self, _summary: &Summary) {}
 }
 
 /// Any array is a column of one chunk.
@@ -101,17 +110,13 @@ pub(crate) fn from_order_key(key: u64) -> f64 {
     })
 }
 
-/// Sorts floats (no NaN) as `sort_unstable_by(f64::total_cmp)` would, by an
-/// in-place radix sort of their order keys: linear time, and no second
-/// buffer the size of the column.
+/// Sorts floats (no NaN) as `sort_unstable_by(f64::total_cmp)` would, as
+/// integers: comparing order keys is cheaper than `total_cmp`, and the
+/// sort is in place, so the column's values are the only buffer.
 pub(crate) fn sort_floats(values: Vec<f64>) -> Vec<f64> {
-    use rdst::RadixSort;
     // Both maps reuse the allocation (same size and alignment).
     let mut keys: Vec<u64> = values.into_iter().map(order_key).collect();
-    keys.radix_sort_builder()
-        .with_single_threaded_tuner()
-        .with_parallel(false)
-        .sort();
+    keys.sort_unstable();
     keys.into_iter().map(from_order_key).collect()
 }
 
@@ -283,6 +288,41 @@ mod split_invariance {
             assert_eq!(
                 k.value_counts(&rws, 5).unwrap(),
                 k.value_counts(&rw, 5).unwrap()
+            );
+            // Strings as Parquet stores them (dictionaries, one per chunk)
+            // count the same as plain strings.
+            let dictionary = arrow::datatypes::DataType::Dictionary(
+                Box::new(arrow::datatypes::DataType::Int32),
+                Box::new(arrow::datatypes::DataType::Utf8),
+            );
+            let as_dictionary = |batches: &[ArrayRef]| -> Vec<ArrayRef> {
+                batches
+                    .iter()
+                    .map(|b| arrow::compute::cast(b, &dictionary).unwrap())
+                    .collect()
+            };
+            let (rwd, cwd) = (as_dictionary(&rwb), as_dictionary(&cwb));
+            let (rds, cds) = (
+                Batches::new(rw.data_type().clone(), &rwd),
+                Batches::new(cw.data_type().clone(), &cwd),
+            );
+            assert_eq!(
+                k.value_counts(&rds, 5).unwrap(),
+                k.value_counts(&rw, 5).unwrap()
+            );
+            assert_eq!(k.summarize(&rds).unwrap(), k.summarize(&rw).unwrap());
+            assert_eq!(
+                k.profile(&rds, &cds, 10).unwrap(),
+                k.profile(&rw, &cw, 10).unwrap()
+            );
+            let chi = DriftRequest {
+                method: Method::ChiSquare,
+                kind: Kind::Categorical,
+                binning: Binning::default(),
+            };
+            assert_eq!(
+                k.two_sample(&rds, &cds, &chi).unwrap(),
+                k.two_sample(&rw, &cw, &chi).unwrap()
             );
             assert_eq!(k.summarize(&rws).unwrap(), k.summarize(&rw).unwrap());
             assert_eq!(

@@ -14,7 +14,6 @@ use arrow::datatypes::DataType;
 use super::KernelError;
 use super::chunks::Chunks;
 use super::sample::{NumericSample, quantile};
-use super::stats::Compensated;
 use super::views::{counts, float_key, is_numeric, numeric_view, text_view};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -44,68 +43,92 @@ pub struct Unseen {
 }
 
 pub fn summarize(column: &dyn Chunks) -> Result<Summary, KernelError> {
-    let mut summary = Summary {
-        count: column.rows(),
-        ..Summary::default()
-    };
-    if is_numeric(column.value_type()) {
-        let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
-        // Compensated: the mean stays exact-ish on long columns.
-        let mut sum = Compensated::default();
-        // Distinct values by sorting their keys, not by a hash set: 8 bytes
-        // a row at most, where a set of 100M floats would take gigabytes.
-        let mut keys: Vec<u64> = Vec::new();
-        column.scan(&mut |chunk| {
-            summary.nulls += chunk.logical_null_count() as u64;
-            let Some(values) = numeric_view(chunk)? else {
-                return Ok(());
-            };
-            for v in values.iter().flatten() {
-                keys.push(float_key(v));
-                if v.is_nan() {
-                    summary.nans += 1;
-                } else if v.is_infinite() {
-                    summary.infinities += 1;
-                } else {
-                    min = min.min(v);
-                    max = max.max(v);
-                    sum.add(v);
-                    finite += 1;
-                }
-            }
-            Ok(())
-        })?;
-        summary.distinct = distinct_keys(keys);
-        if finite > 0 {
-            summary.min = Some(min);
-            summary.max = Some(max);
-            summary.mean = Some(sum.total() / finite as f64);
-        }
+    if let Some(known) = column.known_summary() {
+        return Ok(known);
+    }
+    let summary = if is_numeric(column.value_type()) {
+        // Sorted, the distinct values are the runs: an f64 a row, where a
+        // hash set of 100M floats would take gigabytes.
+        summary_of(&NumericSample::from_chunks(column)?)
     } else {
+        let mut summary = Summary {
+            count: column.rows(),
+            ..Summary::default()
+        };
         let mut distinct: HashSet<String> = HashSet::new();
         column.scan(&mut |chunk| {
             summary.nulls += chunk.logical_null_count() as u64;
-            let text = text_view(chunk)?;
-            for v in text.as_string::<i32>().iter().flatten() {
-                if !distinct.contains(v) {
-                    distinct.insert(v.to_string());
+            for_each_text(chunk, &mut |value, _| {
+                if !distinct.contains(value) {
+                    distinct.insert(value.to_string());
                 }
-            }
-            Ok(())
+            })
         })?;
         summary.distinct = distinct.len() as u64;
-    }
+        summary
+    };
+    column.learn_summary(&summary);
     Ok(summary)
 }
 
-/// How many different keys there are.
-fn distinct_keys(mut keys: Vec<u64>) -> u64 {
-    use rdst::RadixSort;
-    keys.radix_sort_builder()
-        .with_single_threaded_tuner()
-        .with_parallel(false)
-        .sort();
-    keys.chunk_by(|a, b| a == b).count() as u64
+/// The summary of a numeric column from its sample: what `summarize` has
+/// always given, bit for bit (the mean and range folded in row order).
+pub(crate) fn summary_of(sample: &NumericSample) -> Summary {
+    let seen = &sample.seen;
+    let finite = sample.sorted.len() as u64;
+    // -0.0 and 0.0 are one value (`float_key`); every NaN is one value.
+    let runs = sample.sorted.chunk_by(|a, b| a == b).count() as u64;
+    let negative_infinities = sample.infinities - seen.positive_infinities;
+    Summary {
+        count: seen.rows,
+        nulls: sample.nulls,
+        nans: sample.nans,
+        infinities: sample.infinities,
+        min: seen.min,
+        max: seen.max,
+        mean: (finite > 0).then(|| seen.sum.total() / finite as f64),
+        distinct: runs
+            + (sample.nans > 0) as u64
+            + (seen.positive_infinities > 0) as u64
+            + (negative_infinities > 0) as u64,
+    }
+}
+
+/// Calls `visit` with each distinct text of a chunk and how many rows
+/// have it (nulls left out). Dictionary chunks, as Parquet stores
+/// strings, are counted by key: their values are looked at once each.
+pub(crate) fn for_each_text(
+    chunk: &dyn Array,
+    visit: &mut dyn FnMut(&str, u64),
+) -> Result<(), KernelError> {
+    if let DataType::Dictionary(_, values) = chunk.data_type()
+        && !is_numeric(values)
+    {
+        let dictionary = chunk.as_any_dictionary();
+        let names = text_view(dictionary.values().as_ref())?;
+        let names = names.as_string::<i32>();
+        let mut by_key = vec![0u64; names.len()];
+        let keys = arrow::compute::cast(dictionary.keys(), &DataType::UInt64)?;
+        for key in keys
+            .as_primitive::<arrow::datatypes::UInt64Type>()
+            .iter()
+            .flatten()
+        {
+            if let Some(n) = by_key.get_mut(key as usize) {
+                *n += 1;
+            }
+        }
+        for (key, n) in by_key.into_iter().enumerate() {
+            if n > 0 && names.is_valid(key) {
+                visit(names.value(key), n);
+            }
+        }
+        return Ok(());
+    }
+    for (value, n) in counts(&text_view(chunk)?) {
+        visit(value, n);
+    }
+    Ok(())
 }
 
 /// Most frequent first; ties broken by value so results are deterministic.
@@ -121,15 +144,12 @@ pub fn value_counts(column: &dyn Chunks, limit: usize) -> Result<ValueCounts, Ke
     let mut nulls = 0u64;
     column.scan(&mut |chunk| {
         nulls += chunk.logical_null_count() as u64;
-        for (value, n) in counts(&text_view(chunk)?) {
-            match all.get_mut(value) {
-                Some(total) => *total += n,
-                None => {
-                    all.insert(value.to_string(), n);
-                }
+        for_each_text(chunk, &mut |value, n| match all.get_mut(value) {
+            Some(total) => *total += n,
+            None => {
+                all.insert(value.to_string(), n);
             }
-        }
-        Ok(())
+        })
     })?;
     Ok(ValueCounts {
         distinct: all.len() as u64,
@@ -187,6 +207,12 @@ pub fn unseen(
 
 /// Finite values strictly below `low` or above `high`.
 pub fn count_outside(column: &dyn Chunks, low: f64, high: f64) -> Result<u64, KernelError> {
+    if !is_numeric(column.value_type()) {
+        return Err(KernelError(format!(
+            "column of type {} is not numeric",
+            column.value_type()
+        )));
+    }
     let mut outside = 0u64;
     column.scan(&mut |chunk| {
         let values = numeric_view(chunk)?.ok_or_else(|| {
@@ -214,6 +240,12 @@ pub(crate) fn histogram(column: &dyn Chunks, edges: &[f64]) -> Result<Vec<u64>, 
         return Err(KernelError(
             "bin edges must be at least two, increasing".into(),
         ));
+    }
+    if !is_numeric(column.value_type()) {
+        return Err(KernelError(format!(
+            "column of type {} is not numerical",
+            column.value_type()
+        )));
     }
     let (first, last) = (edges[0], edges[edges.len() - 1]);
     let mut bins = vec![0u64; edges.len() - 1];
@@ -243,6 +275,7 @@ pub(crate) fn histogram(column: &dyn Chunks, edges: &[f64]) -> Result<Vec<u64>, 
 /// without any, or a `q` outside [0, 1].
 pub(crate) fn quantiles(column: &dyn Chunks, q: &[f64]) -> Result<Vec<Option<f64>>, KernelError> {
     let sample = NumericSample::from_chunks(column)?;
+    column.learn_summary(&summary_of(&sample));
     Ok(q.iter().map(|q| quantile(&sample.sorted, *q)).collect())
 }
 
@@ -325,15 +358,11 @@ fn side(
             }
         }
         if !numeric && !texts.full() {
-            let text = text_view(chunk)?;
-            for v in text.as_string::<i32>().iter().flatten() {
-                if texts.full() {
-                    break;
-                }
-                if !texts.seen.contains(v) {
+            for_each_text(chunk, &mut |v, _| {
+                if !texts.full() && !texts.seen.contains(v) {
                     texts.seen.insert(v.to_string());
                 }
-            }
+            })?;
         }
         Ok(())
     })?;

@@ -99,12 +99,14 @@ pub fn two_sample(
                 )));
             }
             // Both sides read and sorted at once, one core each.
-            let (reference, current) = rayon::join(
+            let (r, c) = rayon::join(
                 || NumericSample::from_chunks(reference),
                 || NumericSample::from_chunks(current),
             );
-            let (reference, current) = (reference?, current?);
-            numerical(&reference, &current, request)
+            let (r, c) = (r?, c?);
+            reference.learn_summary(&super::describe::summary_of(&r));
+            current.learn_summary(&super::describe::summary_of(&c));
+            numerical(&r, &c, request)
         }
         Kind::Categorical => {
             if request.method.needs_numbers() {

@@ -11,6 +11,7 @@ use arrow::datatypes::DataType;
 
 use super::KernelError;
 use super::chunks::{Chunks, One, sort_floats};
+use super::stats::Compensated;
 use super::views::{counts, float_key, numeric_view, text_view};
 
 /// The finite values of a numeric column, sorted, and what was left out.
@@ -23,6 +24,21 @@ pub struct NumericSample {
     /// Stored as integers with no nulls: NumPy's bin-width rules round
     /// widths up to 1 for integer arrays.
     pub integer: bool,
+    /// What a summary of the column also needs, gathered in the same pass
+    /// and in row order (so it is the summary `summarize` gives).
+    pub seen: Seen,
+}
+
+/// Facts of a numeric column's pass beyond its sorted values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seen {
+    pub rows: u64,
+    pub positive_infinities: u64,
+    /// Folded with `f64::min` / `f64::max` in row order.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// The finite values' compensated sum, in row order.
+    pub sum: Compensated,
 }
 
 impl NumericSample {
@@ -43,7 +59,19 @@ impl NumericSample {
             integer: column.value_type().is_integer(),
             ..Default::default()
         };
-        let mut finite = Vec::with_capacity(usize::try_from(column.rows()).unwrap_or(0));
+        sample.seen.rows = column.rows();
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        // One allocation for the whole column when it can be had: growing
+        // by doubling would hold one and a half columns at the copy. The
+        // row count is the file's word, so a failed reservation is not an
+        // abort.
+        let mut finite: Vec<f64> = Vec::new();
+        if finite
+            .try_reserve_exact(usize::try_from(column.rows()).unwrap_or(usize::MAX))
+            .is_err()
+        {
+            finite.reserve(1 << 16);
+        }
         column.scan(&mut |chunk| {
             let values = numeric_view(chunk)?.ok_or_else(|| {
                 KernelError(format!(
@@ -57,12 +85,19 @@ impl NumericSample {
                     sample.nans += 1;
                 } else if v.is_infinite() {
                     sample.infinities += 1;
+                    sample.seen.positive_infinities += (v > 0.0) as u64;
                 } else {
+                    min = min.min(v);
+                    max = max.max(v);
+                    sample.seen.sum.add(v);
                     finite.push(v);
                 }
             }
             Ok(())
         })?;
+        if !finite.is_empty() {
+            (sample.seen.min, sample.seen.max) = (Some(min), Some(max));
+        }
         sample.integer &= sample.nulls == 0;
         sample.sorted = sort_floats(finite);
         Ok(sample)

@@ -85,6 +85,14 @@ pub enum MergeError {
     OtherSelection { index: usize },
     #[error("shard {0} is given twice")]
     DuplicateShard(u32),
+    #[error("report {index} says it is shard {shard} of {total}")]
+    ShardOutOfRange {
+        index: usize,
+        shard: u32,
+        total: u32,
+    },
+    #[error("report 1 lists check `{0}` twice among the selected checks")]
+    DuplicateSelected(String),
     #[error("shards {missing} of {total} are missing: {checks} checks have no result")]
     MissingShards {
         missing: String,
@@ -106,7 +114,16 @@ pub enum MergeError {
 pub fn merge(shards: Vec<RunResult>) -> Result<RunResult, MergeError> {
     let first = shards.first().ok_or(MergeError::Empty)?;
     let partition = first.partition.clone().ok_or(MergeError::NotAShard(1))?;
-    let mut seen_shards = vec![false; partition.total as usize];
+    // Counted in sets sized by the input, never by a number it states.
+    let selected: std::collections::HashSet<&String> = partition.selected.iter().collect();
+    if selected.len() != partition.selected.len() {
+        let mut seen = std::collections::HashSet::new();
+        let twice = partition.selected.iter().find(|id| !seen.insert(*id));
+        return Err(MergeError::DuplicateSelected(
+            twice.cloned().unwrap_or_default(),
+        ));
+    }
+    let mut seen_shards = std::collections::BTreeSet::new();
     for (i, shard) in shards.iter().enumerate() {
         let index = i + 1;
         let p = shard
@@ -130,15 +147,14 @@ pub fn merge(shards: Vec<RunResult>) -> Result<RunResult, MergeError> {
         if p.selected != partition.selected {
             return Err(MergeError::OtherSelection { index });
         }
-        let slot = seen_shards
-            .get_mut(p.shard.saturating_sub(1) as usize)
-            .filter(|_| p.shard >= 1)
-            .ok_or_else(|| MergeError::OtherPartition {
+        if p.shard == 0 || p.shard > p.total {
+            return Err(MergeError::ShardOutOfRange {
                 index,
-                found: p.spec(),
-                expected: partition.spec(),
-            })?;
-        if std::mem::replace(slot, true) {
+                shard: p.shard,
+                total: p.total,
+            });
+        }
+        if !seen_shards.insert(p.shard) {
             return Err(MergeError::DuplicateShard(p.shard));
         }
     }
@@ -147,7 +163,7 @@ pub fn merge(shards: Vec<RunResult>) -> Result<RunResult, MergeError> {
     for shard in &shards {
         let number = shard.partition.as_ref().map_or(0, |p| p.shard);
         for check in &shard.checks {
-            if !partition.selected.contains(&check.id) {
+            if !selected.contains(&check.id) {
                 return Err(MergeError::UnknownCheck {
                     id: check.id.clone(),
                     shard: number,
@@ -158,15 +174,19 @@ pub fn merge(shards: Vec<RunResult>) -> Result<RunResult, MergeError> {
             }
         }
     }
-    let missing: Vec<String> = seen_shards
-        .iter()
-        .enumerate()
-        .filter(|(_, seen)| !**seen)
-        .map(|(i, _)| (i + 1).to_string())
-        .collect();
-    if !missing.is_empty() {
+    if seen_shards.len() != partition.total as usize {
+        // At most ten named: `total` is the input's word.
+        let missing: Vec<String> = (1..=partition.total)
+            .filter(|k| !seen_shards.contains(k))
+            .take(10)
+            .map(|k| k.to_string())
+            .collect();
+        let more = partition.total as usize - seen_shards.len() - missing.len();
         return Err(MergeError::MissingShards {
-            missing: missing.join(", "),
+            missing: match more {
+                0 => missing.join(", "),
+                more => format!("{} and {more} more", missing.join(", ")),
+            },
             total: partition.total,
             checks: partition
                 .selected
@@ -279,6 +299,33 @@ mod tests {
         let mut plain = two();
         plain.partition = None;
         assert_eq!(merge(vec![one(), plain]), Err(MergeError::NotAShard(2)));
+        let mut zero = two();
+        zero.partition.as_mut().unwrap().shard = 0;
+        assert!(matches!(
+            merge(vec![one(), zero]),
+            Err(MergeError::ShardOutOfRange {
+                index: 2,
+                shard: 0,
+                total: 2
+            })
+        ));
+        let mut huge = one();
+        huge.partition.as_mut().unwrap().total = u32::MAX;
+        assert!(matches!(
+            merge(vec![huge]),
+            Err(MergeError::MissingShards { ref missing, .. }) if missing.ends_with("and 4294967284 more")
+        ));
+        let mut doubled = one();
+        doubled
+            .partition
+            .as_mut()
+            .unwrap()
+            .selected
+            .push("a".into());
+        assert_eq!(
+            merge(vec![doubled]),
+            Err(MergeError::DuplicateSelected("a".into()))
+        );
         let mut lost = two();
         lost.checks.clear();
         assert_eq!(

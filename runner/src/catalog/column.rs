@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, ArrayRef};
 use arrow::datatypes::DataType;
-use mltest_kernels::{Chunks, KernelError, Visit};
+use mltest_kernels::{Chunks, KernelError, Summary, Visit};
 
 use super::table::ScanError;
 use super::{DataError, Table};
@@ -75,14 +75,17 @@ impl TableColumn {
         self.table.num_rows().saturating_mul(8)
     }
 
-    /// The kernel's result, or the read failure that stopped it.
-    pub(crate) fn finish<T>(&self, result: Result<T, KernelError>) -> Result<T, ColumnFailure> {
-        let failure = self
-            .failure
+    /// The read failure that stopped the last scan, if one did.
+    pub(crate) fn take_failure(&self) -> Option<DataError> {
+        self.failure
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .take();
-        match (result, failure) {
+            .take()
+    }
+
+    /// The kernel's result, or the read failure that stopped it.
+    pub(crate) fn finish<T>(&self, result: Result<T, KernelError>) -> Result<T, ColumnFailure> {
+        match (result, self.take_failure()) {
             (_, Some(e)) => Err(ColumnFailure::Data(e)),
             (Ok(v), None) => Ok(v),
             (Err(e), None) => Err(ColumnFailure::Kernel(e)),
@@ -97,6 +100,14 @@ impl Chunks for TableColumn {
 
     fn rows(&self) -> u64 {
         self.table.num_rows()
+    }
+
+    fn known_summary(&self) -> Option<Summary> {
+        self.table.summary(self.index)
+    }
+
+    fn learn_summary(&self, summary: &Summary) {
+        self.table.learn_summary(self.index, summary);
     }
 
     fn scan(&self, visit: &mut Visit<'_>) -> Result<(), KernelError> {

@@ -8,10 +8,11 @@
 //! than the whole budget runs alone, so the budget bounds how many big
 //! kernels run at once, and a single column pair is never refused.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use arrow::array::{Array, ArrayRef};
+use mltest_kernels::Summary;
 
 /// A kept column: (table serial, column index).
 pub(crate) type ColumnKey = (usize, usize);
@@ -29,8 +30,15 @@ struct State {
     cached: u64,
     /// Reservations being held.
     holders: usize,
+    /// Reservations waiting, in the order they asked: first come, first
+    /// served, so a big one is not starved by small ones that keep fitting.
+    queue: VecDeque<u64>,
+    next_ticket: u64,
     tick: u64,
     columns: HashMap<ColumnKey, Kept>,
+    /// Summaries learned while kernels read columns: a few numbers each,
+    /// kept for the run outside the budget.
+    summaries: HashMap<ColumnKey, Summary>,
 }
 
 #[derive(Debug)]
@@ -43,7 +51,12 @@ struct Kept {
 impl State {
     /// Evicts least recently used columns until `bytes` more fit.
     fn make_room(&mut self, limit: u64, bytes: u64) {
-        while self.reserved + self.cached + bytes > limit {
+        while self
+            .reserved
+            .saturating_add(self.cached)
+            .saturating_add(bytes)
+            > limit
+        {
             let Some(oldest) = self
                 .columns
                 .iter()
@@ -72,10 +85,13 @@ impl Memory {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether a column of `bytes` is worth keeping: one that fills more
-    /// than half the budget would evict everything else for itself.
+    /// Whether a column of `bytes` is worth keeping: at most a sixteenth
+    /// of the budget, so that many columns fit at once. Larger ones are
+    /// streamed: passes over more columns than fit would evict each one
+    /// before its next use, and reading it again costs the same decode
+    /// without the copy.
     pub(crate) fn would_keep(&self, bytes: u64) -> bool {
-        bytes <= self.limit / 2
+        bytes <= self.limit / 16
     }
 
     /// A kept column, marked as used now.
@@ -97,7 +113,7 @@ impl Memory {
             return;
         }
         let mut state = self.lock();
-        if state.columns.contains_key(&key) || state.reserved + bytes > self.limit {
+        if state.columns.contains_key(&key) || state.reserved.saturating_add(bytes) > self.limit {
             return;
         }
         state.make_room(self.limit, bytes);
@@ -114,17 +130,35 @@ impl Memory {
         );
     }
 
+    /// A summary learned earlier in the run.
+    pub(crate) fn summary(&self, key: ColumnKey) -> Option<Summary> {
+        self.lock().summaries.get(&key).cloned()
+    }
+
+    pub(crate) fn learn_summary(&self, key: ColumnKey, summary: &Summary) {
+        self.lock().summaries.insert(key, summary.clone());
+    }
+
     /// Working memory for a kernel: waits until it fits beside the other
     /// reservations (kept columns are evicted for it), or runs alone when
     /// it is larger than the budget. Released when dropped.
     pub(crate) fn reserve(self: &Arc<Self>, bytes: u64) -> Reservation {
         let mut state = self.lock();
-        while state.holders > 0 && state.reserved + bytes > self.limit {
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.queue.push_back(ticket);
+        while state.queue.front() != Some(&ticket)
+            || (state.holders > 0 && state.reserved.saturating_add(bytes) > self.limit)
+        {
             state = self.freed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
+        state.queue.pop_front();
         state.make_room(self.limit, bytes.min(self.limit));
-        state.reserved += bytes;
+        state.reserved = state.reserved.saturating_add(bytes);
         state.holders += 1;
+        drop(state);
+        // The next in line may fit beside this one.
+        self.freed.notify_all();
         Reservation {
             memory: self.clone(),
             bytes,
@@ -148,7 +182,7 @@ pub(crate) struct Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         let mut state = self.memory.lock();
-        state.reserved -= self.bytes;
+        state.reserved = state.reserved.saturating_sub(self.bytes);
         state.holders -= 1;
         drop(state);
         self.memory.freed.notify_all();
@@ -169,20 +203,23 @@ mod tests {
     #[test]
     fn kept_columns_are_evicted_least_recently_used_first() {
         let one = column(1000).get_array_memory_size() as u64;
-        let memory = Memory::new(one * 2 + one / 2);
-        memory.keep((0, 0), &column(1000));
-        memory.keep((0, 1), &column(1000));
+        // Room for exactly 16 such columns, each the largest kept.
+        let memory = Memory::new(one * 16);
+        for i in 0..16 {
+            memory.keep((0, i), &column(1000));
+        }
+        assert_eq!(memory.usage(), (0, 16 * one, 16));
         assert!(memory.get((0, 0)).is_some());
-        // Column 1 is now the oldest: the third evicts it.
-        memory.keep((0, 2), &column(1000));
+        // Column 1 is now the oldest: one more evicts it, and only it.
+        memory.keep((0, 16), &column(1000));
         assert!(memory.get((0, 1)).is_none());
-        assert!(memory.get((0, 0)).is_some() && memory.get((0, 2)).is_some());
-        assert_eq!(memory.usage().1, 2 * one);
+        assert!(memory.get((0, 0)).is_some() && memory.get((0, 16)).is_some());
+        assert_eq!(memory.usage(), (0, 16 * one, 16));
     }
 
     #[test]
-    fn a_column_larger_than_half_the_budget_is_not_kept() {
-        let memory = Memory::new(100);
+    fn a_column_larger_than_a_sixteenth_of_the_budget_is_not_kept() {
+        let memory = Memory::new(column(1000).get_array_memory_size() as u64 * 15);
         memory.keep((0, 0), &column(1000));
         assert_eq!(memory.usage(), (0, 0, 0));
     }

@@ -153,7 +153,19 @@ impl Table {
         self.column_at(self.index_of(name)?)
     }
 
+    /// The column as declared in the table's schema.
     fn column_at(&self, index: usize) -> Result<ArrayRef, DataError> {
+        let array = self.kept_or_read(index)?;
+        let declared = self.schema.field(index).data_type();
+        if array.data_type() == declared {
+            return Ok(array);
+        }
+        arrow::compute::cast(&array, declared).map_err(|e| self.bad(index, arrow_message(&e)))
+    }
+
+    /// The column as it is read (string columns of Parquet files as
+    /// dictionaries), kept when the budget allows.
+    fn kept_or_read(&self, index: usize) -> Result<ArrayRef, DataError> {
         if let Reader::Csv(all) = &self.reader {
             let all = all.get_or_init(|| self.read_csv());
             return match all {
@@ -171,37 +183,31 @@ impl Table {
         Ok(array)
     }
 
+    /// A summary of the column learned earlier in the run.
+    pub(crate) fn summary(&self, index: usize) -> Option<mltest_kernels::Summary> {
+        self.memory.summary((self.serial, index))
+    }
+
+    pub(crate) fn learn_summary(&self, index: usize, summary: &mltest_kernels::Summary) {
+        self.memory.learn_summary((self.serial, index), summary);
+    }
+
     /// Calls `visit` on the column's values in order: the kept column, or
-    /// one that is worth keeping read whole, else batch by batch straight
-    /// from the file, so a column larger than the budget is never held.
-    /// `visit`'s error stops the scan and is returned as it is.
+    /// the file's batches as they are decoded. A column that turns out
+    /// small enough is kept on the way; a larger one is never held, only
+    /// the batch in hand. `visit`'s error stops the scan and is returned as
+    /// it is.
     pub(crate) fn scan<E>(
         &self,
         index: usize,
         visit: &mut dyn FnMut(&dyn Array) -> Result<(), E>,
     ) -> Result<(), ScanError<E>> {
-        let streamed = match &self.reader {
-            Reader::Parquet(metadata) => {
-                let bytes: i64 = metadata
-                    .metadata()
-                    .row_groups()
-                    .iter()
-                    .map(|g| g.column(index).uncompressed_size())
-                    .sum();
-                !self
-                    .memory
-                    .would_keep(u64::try_from(bytes).unwrap_or(u64::MAX))
-                    && self.memory.get((self.serial, index)).is_none()
-            }
-            Reader::Arrow => {
-                let width = self.schema.field(index).data_type().primitive_width();
-                let bytes = self.num_rows.saturating_mul(width.unwrap_or(16) as u64);
-                !self.memory.would_keep(bytes) && self.memory.get((self.serial, index)).is_none()
-            }
-            Reader::Csv(_) => false,
+        let key = (self.serial, index);
+        let kept = match &self.reader {
+            Reader::Csv(_) => Some(self.kept_or_read(index).map_err(ScanError::Data)?),
+            _ => self.memory.get(key),
         };
-        if !streamed {
-            let array = self.column_at(index).map_err(ScanError::Data)?;
+        if let Some(array) = kept {
             return visit(array.as_ref()).map_err(ScanError::Visit);
         }
         let bad = |message: String| ScanError::Data(self.bad(index, message));
@@ -230,19 +236,32 @@ impl Table {
                 ),
             };
         let mut rows = 0u64;
+        // The batches so far, while they would be worth keeping together.
+        let (mut keeping, mut bytes) = (Some(Vec::new()), 0u64);
         loop {
             let next = contain(|| batches.next())
                 .map_err(|panic| ScanError::Data(self.panicked(index, &panic)))?;
             let Some(batch) = next else { break };
             let batch = batch.map_err(|e| bad(arrow_message(&e)))?;
             rows += batch.num_rows() as u64;
-            visit(batch.column(0).as_ref()).map_err(ScanError::Visit)?;
+            let column = batch.column(0);
+            visit(column.as_ref()).map_err(ScanError::Visit)?;
+            bytes = bytes.saturating_add(column.get_array_memory_size() as u64);
+            match &mut keeping {
+                Some(kept) if self.memory.would_keep(bytes) => kept.push(column.clone()),
+                _ => keeping = None,
+            }
         }
         if rows != self.num_rows {
             return Err(bad(format!(
                 "has {rows} values but the table has {} rows",
                 self.num_rows
             )));
+        }
+        if let Some(kept) = keeping {
+            let parts: Vec<&dyn Array> = kept.iter().map(|a| a.as_ref()).collect();
+            self.memory
+                .keep(key, &self.joined(index, &parts).map_err(ScanError::Data)?);
         }
         Ok(())
     }
@@ -352,7 +371,24 @@ fn open_format(
             let metadata = ArrowReaderMetadata::load(&open(path)?, ArrowReaderOptions::new())
                 .map_err(|e| DataError::corrupt(path, format!("not a valid Parquet file: {e}")))?;
             let rows = metadata.metadata().file_metadata().num_rows();
+            // The footer's count is the file's word: it must be the row
+            // groups' own, or readers would size buffers from a lie.
+            let groups = metadata
+                .metadata()
+                .row_groups()
+                .iter()
+                .try_fold(0i64, |sum, g| sum.checked_add(g.num_rows()));
+            if groups != Some(rows) || rows < 0 {
+                return Err(DataError::corrupt(
+                    path,
+                    format!(
+                        "not a valid Parquet file: the footer says {rows} rows, its row groups {}",
+                        groups.map_or("more than can be counted".into(), |g| g.to_string())
+                    ),
+                ));
+            }
             let schema = metadata.schema().clone();
+            let metadata = dictionary_strings(metadata);
             Ok((
                 schema,
                 u64::try_from(rows).unwrap_or(0),
@@ -393,6 +429,42 @@ fn open_format(
 }
 
 use super::table_file as open;
+
+/// The reader for a Parquet file with its string columns read as
+/// dictionaries, which is how Parquet stores them: a kept string column
+/// is then a key per row, and counting it is counting keys. The table's
+/// schema keeps the declared types; [`Table::column`] gives those.
+fn dictionary_strings(metadata: ArrowReaderMetadata) -> ArrowReaderMetadata {
+    use arrow::datatypes::{DataType, Field, Schema};
+    let declared = metadata.schema();
+    let fields: Vec<Field> = declared
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            t @ (DataType::Utf8 | DataType::LargeUtf8) => f.as_ref().clone().with_data_type(
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(t.clone())),
+            ),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    if fields
+        .iter()
+        .zip(declared.fields())
+        .all(|(a, b)| a == b.as_ref())
+    {
+        return metadata;
+    }
+    let hinted = Arc::new(Schema::new_with_metadata(
+        fields,
+        declared.metadata().clone(),
+    ));
+    // A file the hint does not fit is read as declared.
+    ArrowReaderMetadata::try_new(
+        metadata.metadata().clone(),
+        ArrowReaderOptions::new().with_schema(hinted),
+    )
+    .unwrap_or(metadata)
+}
 
 /// Refuses a Parquet file whose footer is not sound Thrift before the
 /// reader sizes anything from it ([`super::thrift`]).
@@ -551,6 +623,7 @@ mod tests {
         let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
         writer.write(&batch).unwrap();
         writer.close().unwrap();
+        // Chunks seen by each of two scans, and the values' sum.
         let scan = |memory: u64| {
             let table = Table::open(
                 &spec(&path, Format::Parquet),
@@ -558,11 +631,12 @@ mod tests {
                 Memory::new(memory),
             )
             .unwrap();
-            let (mut chunks, mut sum) = (0, 0i64);
+            let (mut chunks, mut sum) = (Vec::new(), 0i64);
             for _ in 0..2 {
+                let mut n = 0;
                 table
                     .scan(0, &mut |chunk: &dyn Array| -> Result<(), ()> {
-                        chunks += 1;
+                        n += 1;
                         sum += chunk
                             .as_primitive::<Int64Type>()
                             .iter()
@@ -571,14 +645,23 @@ mod tests {
                         Ok(())
                     })
                     .unwrap();
+                chunks.push(n);
             }
             (chunks, sum)
         };
         let total = (0..rows as i64).sum::<i64>() * 2;
-        assert_eq!(scan(1 << 30), (2, total), "kept: one chunk per scan");
-        let (chunks, sum) = scan(4096);
+        let (kept, sum) = scan(1 << 30);
         assert_eq!(sum, total);
-        assert!(chunks >= 6, "streamed in batches: {chunks} chunks");
+        assert!(
+            kept[0] >= 3 && kept[1] == 1,
+            "kept after the first scan: {kept:?}"
+        );
+        let (streamed, sum) = scan(64 << 10);
+        assert_eq!(sum, total);
+        assert!(
+            streamed.iter().all(|n| *n >= 3),
+            "streamed each time: {streamed:?}"
+        );
     }
 
     #[test]

@@ -185,8 +185,15 @@ impl artifacts::HostColumn for CheckState {
         offset: u64,
         len: u32,
     ) -> Fallible<Vec<Option<f64>>> {
-        let column = self.table.get(&this)?;
-        let window = match column.window(offset, len) {
+        let column = self.table.get(&this)?.clone();
+        // The first window reads the column, within the check's deadline.
+        let window = if column.loaded() {
+            column.window(offset, len)
+        } else {
+            let reader = column.clone();
+            bounded(self.deadline(), move || reader.window(offset, len))?
+        };
+        let window = match window {
             Ok(window) => window,
             Err(e) => return Ok(Err(e)),
         };
@@ -205,8 +212,15 @@ impl artifacts::HostColumn for CheckState {
         offset: u64,
         len: u32,
     ) -> Fallible<Vec<Option<String>>> {
-        let column = self.table.get(&this)?;
-        let window = match column.window(offset, len) {
+        let column = self.table.get(&this)?.clone();
+        // The first window reads the column, within the check's deadline.
+        let window = if column.loaded() {
+            column.window(offset, len)
+        } else {
+            let reader = column.clone();
+            bounded(self.deadline(), move || reader.window(offset, len))?
+        };
+        let window = match window {
             Ok(window) => window,
             Err(e) => return Ok(Err(e)),
         };

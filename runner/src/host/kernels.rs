@@ -24,7 +24,7 @@ use super::limits::{
     MAX_QUANTILES, at_most, bounded,
 };
 use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
-use crate::catalog::{ColumnFailure, Memory, Table, TableColumn};
+use crate::catalog::{Memory, Table, TableColumn};
 use mltest_kernels as k;
 use mltest_kernels::Chunks;
 
@@ -71,25 +71,19 @@ fn pair(
     ))
 }
 
-/// A pair kernel's outcome: a read failure on either side, or the
-/// kernel's error, reported against the current side.
+/// A pair kernel's outcome: a read failure on either side (the
+/// reference's first), else the kernel's error, reported against the
+/// current side.
 fn pair_finish<T>(
     reference: &TableColumn,
     current: &TableColumn,
     result: Result<T, k::KernelError>,
 ) -> Result<T, WitError> {
-    let failed = |e: ColumnFailure| match e {
-        ColumnFailure::Data(e) => WitError::from(e),
-        ColumnFailure::Kernel(e) => column_error(current.table(), current.name(), e),
-    };
-    // The reference's read failure, if any, comes first.
-    let result = reference.finish(result).map_err(failed);
-    let current_failure = current.finish(Ok(())).map_err(failed);
-    match (result, current_failure) {
-        (Err(e), _) => Err(e),
-        (Ok(_), Err(e)) => Err(e),
-        (Ok(v), Ok(())) => Ok(v),
+    let (r, c) = (reference.take_failure(), current.take_failure());
+    if let Some(e) = r.or(c) {
+        return Err(e.into());
     }
+    result.map_err(|e| column_error(current.table(), current.name(), e))
 }
 
 /// Runs `work` on every item, on as many threads as there are cores, in
@@ -398,7 +392,7 @@ impl drift::Host for CheckState {
             let working = |r: &drift::DriftRequest| match r.kind {
                 // Numbers are sorted, an f64 per row on each side.
                 drift::ColumnKind::Numerical => {
-                    (reference.num_rows() + current.num_rows()).saturating_mul(8)
+                    (reference.num_rows().saturating_add(current.num_rows())).saturating_mul(8)
                 }
                 drift::ColumnKind::Categorical => 0,
             };

@@ -73,6 +73,11 @@ impl ColumnHandle {
         crate::catalog::column_error(self.column.table().path(), self.name(), e)
     }
 
+    /// Whether a windowed read has loaded the whole column already.
+    pub(crate) fn loaded(&self) -> bool {
+        self.whole.get().is_some()
+    }
+
     /// A slice of at most [`MAX_WINDOW`] values starting at `offset`.
     pub(crate) fn window(&self, offset: u64, len: u32) -> Result<ArrayRef, WitError> {
         let array = self

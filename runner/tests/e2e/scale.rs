@@ -110,3 +110,41 @@ fn a_memory_limit_that_is_not_a_size_is_a_suite_error() {
     assert_eq!(run.code(), 2, "{}", run.all());
     assert!(run.all().contains("invalid memory `lots`"), "{}", run.all());
 }
+
+/// A damaged page in the current table: the column's finding is an error
+/// that names the file and the column once, whether the column was kept
+/// or streamed, and the other columns are still compared.
+#[test]
+fn a_damaged_current_column_is_that_columns_data_error() {
+    let scratch = Scratch::credit_risk();
+    write_table(&scratch, "reference.parquet", 1, 0.0);
+    write_table(&scratch, "current.parquet", 2, 0.0);
+    let path = scratch.path("current.parquet");
+    let file = std::fs::File::open(&path).unwrap();
+    let metadata = parquet::file::reader::FileReader::metadata(
+        &parquet::file::reader::SerializedFileReader::new(file).unwrap(),
+    )
+    .clone();
+    // The last row group's page header of column 0 (`normal`) overwritten.
+    let group = metadata.row_group(metadata.num_row_groups() - 1);
+    let offset = group.column(0).data_page_offset() as usize;
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[offset..offset + 24].fill(0xff);
+    std::fs::write(&path, bytes).unwrap();
+    for (name, limits) in [
+        ("kept.toml", ""),
+        ("streamed.toml", "[limits]\nmemory = \"16KiB\""),
+    ] {
+        scratch.write(name, suite(limits, ""));
+        let (run, report) = scratch.run_suite(name, &[]);
+        assert_eq!(run.code(), 3, "{}", run.all());
+        let drift = check(&report, "drift");
+        let normal = crate::support::finding(drift, "drift[normal]");
+        assert_eq!(normal["outcome"], "error", "{normal:#}");
+        let message = normal["message"].as_str().unwrap();
+        assert_eq!(message.matches("current.parquet").count(), 1, "{message}");
+        assert!(message.contains("column `normal`"), "{message}");
+        let word = crate::support::finding(drift, "drift[word]");
+        assert_ne!(word["outcome"], "error", "{word:#}");
+    }
+}
