@@ -14,7 +14,9 @@ use arrow::datatypes::DataType;
 use super::KernelError;
 use super::chunks::Chunks;
 use super::sample::{NumericSample, quantile};
-use super::views::{counts, float_key, is_numeric, numeric_view, text_view};
+use super::views::{
+    counts, float_key, is_numeric, not_numerical, numbers, numeric_view, text_view,
+};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
@@ -208,19 +210,11 @@ pub fn unseen(
 /// Finite values strictly below `low` or above `high`.
 pub fn count_outside(column: &dyn Chunks, low: f64, high: f64) -> Result<u64, KernelError> {
     if !is_numeric(column.value_type()) {
-        return Err(KernelError(format!(
-            "column of type {} is not numeric",
-            column.value_type()
-        )));
+        return Err(not_numerical(column.value_type()));
     }
     let mut outside = 0u64;
     column.scan(&mut |chunk| {
-        let values = numeric_view(chunk)?.ok_or_else(|| {
-            KernelError(format!(
-                "column of type {} is not numeric",
-                chunk.data_type()
-            ))
-        })?;
+        let values = numbers(chunk)?;
         outside += values
             .iter()
             .flatten()
@@ -242,21 +236,13 @@ pub(crate) fn histogram(column: &dyn Chunks, edges: &[f64]) -> Result<Vec<u64>, 
         ));
     }
     if !is_numeric(column.value_type()) {
-        return Err(KernelError(format!(
-            "column of type {} is not numerical",
-            column.value_type()
-        )));
+        return Err(not_numerical(column.value_type()));
     }
     let (first, last) = (edges[0], edges[edges.len() - 1]);
     let mut bins = vec![0u64; edges.len() - 1];
     let last_bin = bins.len() - 1;
     column.scan(&mut |chunk| {
-        let values = numeric_view(chunk)?.ok_or_else(|| {
-            KernelError(format!(
-                "column of type {} is not numerical",
-                chunk.data_type()
-            ))
-        })?;
+        let values = numbers(chunk)?;
         for v in values.iter().flatten() {
             if !v.is_finite() || v < first || v > last {
                 continue;

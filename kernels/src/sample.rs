@@ -12,7 +12,7 @@ use arrow::datatypes::DataType;
 use super::KernelError;
 use super::chunks::{Chunks, One, sort_floats};
 use super::stats::Compensated;
-use super::views::{counts, float_key, numeric_view, text_view};
+use super::views::{counts, float_key, not_numerical, numbers, numeric_view, text_view};
 
 /// The finite values of a numeric column, sorted, and what was left out.
 #[derive(Debug, Clone, Default)]
@@ -50,10 +50,7 @@ impl NumericSample {
     /// as f64, then sorted in place.
     pub fn from_chunks(column: &dyn Chunks) -> Result<Self, KernelError> {
         if !super::views::is_numeric(column.value_type()) {
-            return Err(KernelError(format!(
-                "column of type {} is not numerical",
-                column.value_type()
-            )));
+            return Err(not_numerical(column.value_type()));
         }
         let mut sample = NumericSample {
             integer: column.value_type().is_integer(),
@@ -73,12 +70,7 @@ impl NumericSample {
             finite.reserve(1 << 16);
         }
         column.scan(&mut |chunk| {
-            let values = numeric_view(chunk)?.ok_or_else(|| {
-                KernelError(format!(
-                    "column of type {} is not numerical",
-                    chunk.data_type()
-                ))
-            })?;
+            let values = numbers(chunk)?;
             sample.nulls += values.null_count() as u64;
             for v in values.iter().flatten() {
                 if v.is_nan() {

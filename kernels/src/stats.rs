@@ -226,42 +226,45 @@ pub fn std_dev(values: &[f64]) -> f64 {
     }
     let n = values.len() as f64;
     let mean = pairwise_sum(values) / n;
-    let squares: Vec<f64> = values.iter().map(|v| (v - mean).powi(2)).collect();
-    (pairwise_sum(&squares) / n).sqrt()
+    (numpy_pairwise(values, &|v| (v - mean).powi(2)) / n).sqrt()
 }
 
 /// Sum in the order NumPy's `add.reduce` uses, so totals agree with
 /// SciPy's to the last bit more often than not, and to rounding always.
 pub fn pairwise_sum(values: &[f64]) -> f64 {
-    numpy_pairwise(values)
+    numpy_pairwise(values, &|v| v)
 }
 
-/// NumPy's `pairwise_sum` (blocks of 128, an 8-way unrolled accumulator).
-fn numpy_pairwise(values: &[f64]) -> f64 {
+/// NumPy's `pairwise_sum` (blocks of 128, an 8-way unrolled accumulator)
+/// of `term(v)` over the values: the same additions as summing a vector of
+/// the terms, without the vector (a column's worth of memory at scale).
+fn numpy_pairwise(values: &[f64], term: &impl Fn(f64) -> f64) -> f64 {
     const BLOCK: usize = 128;
     let n = values.len();
     if n < 8 {
-        return values.iter().fold(0.0, |acc, v| acc + v);
+        return values.iter().fold(0.0, |acc, v| acc + term(*v));
     }
     if n <= BLOCK {
         let mut r = [0.0f64; 8];
-        r.copy_from_slice(&values[..8]);
+        for (slot, v) in r.iter_mut().zip(&values[..8]) {
+            *slot = term(*v);
+        }
         let mut i = 8;
         while i + 8 <= n {
             for (k, slot) in r.iter_mut().enumerate() {
-                *slot += values[i + k];
+                *slot += term(values[i + k]);
             }
             i += 8;
         }
         let mut total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
         for v in &values[i..] {
-            total += v;
+            total += term(*v);
         }
         return total;
     }
     let mut half = n / 2;
     half -= half % 8;
-    numpy_pairwise(&values[..half]) + numpy_pairwise(&values[half..])
+    numpy_pairwise(&values[..half], term) + numpy_pairwise(&values[half..], term)
 }
 
 /// Neumaier-compensated running sum, for streams too long to buffer.

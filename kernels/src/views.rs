@@ -63,6 +63,16 @@ pub fn numeric_view(array: &dyn Array) -> Result<Option<Float64Array>, KernelErr
     Ok(Some(values.as_primitive::<Float64Type>().clone()))
 }
 
+/// A chunk's numeric view, or the error for a column that has none.
+pub(crate) fn numbers(chunk: &dyn Array) -> Result<Float64Array, KernelError> {
+    numeric_view(chunk)?.ok_or_else(|| not_numerical(chunk.data_type()))
+}
+
+/// The error for a numeric kernel on a column without a numeric view.
+pub(crate) fn not_numerical(data_type: &DataType) -> KernelError {
+    KernelError(format!("column of type {data_type} is not numerical"))
+}
+
 /// The column as text, nulls kept.
 pub(crate) fn text_view(array: &dyn Array) -> Result<ArrayRef, KernelError> {
     Ok(cast(array, &DataType::Utf8)?)

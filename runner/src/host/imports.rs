@@ -166,6 +166,26 @@ impl artifacts::HostTable for CheckState {
     }
 }
 
+impl CheckState {
+    /// A window of a column handle's values, and the handle. The first
+    /// window reads the column, within the check's deadline.
+    fn window(
+        &self,
+        this: &Resource<ColumnHandle>,
+        offset: u64,
+        len: u32,
+    ) -> wasmtime::Result<(ColumnHandle, Result<arrow::array::ArrayRef, WitError>)> {
+        let column = self.table.get(this)?.clone();
+        let window = if column.loaded() {
+            column.window(offset, len)
+        } else {
+            let reader = column.clone();
+            bounded(self.deadline(), move || reader.window(offset, len))?
+        };
+        Ok((column, window))
+    }
+}
+
 impl artifacts::HostColumn for CheckState {
     fn name(&mut self, this: Resource<ColumnHandle>) -> wasmtime::Result<String> {
         Ok(self.table.get(&this)?.name().to_string())
@@ -185,14 +205,7 @@ impl artifacts::HostColumn for CheckState {
         offset: u64,
         len: u32,
     ) -> Fallible<Vec<Option<f64>>> {
-        let column = self.table.get(&this)?.clone();
-        // The first window reads the column, within the check's deadline.
-        let window = if column.loaded() {
-            column.window(offset, len)
-        } else {
-            let reader = column.clone();
-            bounded(self.deadline(), move || reader.window(offset, len))?
-        };
+        let (column, window) = self.window(&this, offset, len)?;
         let window = match window {
             Ok(window) => window,
             Err(e) => return Ok(Err(e)),
@@ -212,14 +225,7 @@ impl artifacts::HostColumn for CheckState {
         offset: u64,
         len: u32,
     ) -> Fallible<Vec<Option<String>>> {
-        let column = self.table.get(&this)?.clone();
-        // The first window reads the column, within the check's deadline.
-        let window = if column.loaded() {
-            column.window(offset, len)
-        } else {
-            let reader = column.clone();
-            bounded(self.deadline(), move || reader.window(offset, len))?
-        };
+        let (column, window) = self.window(&this, offset, len)?;
         let window = match window {
             Ok(window) => window,
             Err(e) => return Ok(Err(e)),
