@@ -7,7 +7,9 @@
 #   BENCH_SIZES="1m 10m" bench/scale/run.sh
 #   BENCH_SCIPY_SIZES="1m 10m" ...            # sizes the scipy script runs at
 #   BENCH_SKIP_BUILD=1 ...                    # use the existing target/release/mltest
-#   BENCH_MLTEST=/path/to/mltest ...          # another binary, e.g. an older mltest
+#   BENCH_MLTEST=/path/to/mltest ...          # another binary
+#   BENCH_BASELINE=/path/to/old/mltest ...    # also time an older mltest (whole tables in memory)
+#   BENCH_BASELINE_SIZES="1m 10m" ...         # sizes the baseline runs at (default 1m 10m)
 #
 # Needs bench/drift/.venv (see bench/drift/EVIDENTLY.md), GNU time, and disk:
 # about 10 GB per side at 100M rows, under bench/scale/data (kept between runs).
@@ -18,6 +20,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 sizes="${BENCH_SIZES:-1m 10m 100m}"
 scipy_sizes="${BENCH_SCIPY_SIZES:-1m 10m}"
+baseline="${BENCH_BASELINE:-}"
+baseline_sizes="${BENCH_BASELINE_SIZES:-1m 10m}"
 py="$root/bench/drift/.venv/bin/python"
 bin="${BENCH_MLTEST:-$root/target/release/mltest}"
 die() { echo "run.sh: error: $*" >&2; exit 1; }
@@ -62,6 +66,10 @@ errors = [f["name"] for f in findings if f.get("outcome") == "error"]
 if bad or errors or len(findings) != 21:
     sys.exit(f"the run is unusable: errored checks {bad}, findings in error {errors}, {len(findings)} findings")
 PY
+    if [[ -n "$baseline" && " $baseline_sizes " == *" $size "* ]]; then
+        "$baseline" run "$data/suite-$size.toml" >/dev/null 2>&1 || true
+        measure "mltest before (baseline binary)" "$n" "$baseline" run "$data/suite-$size.toml"
+    fi
     if [[ " $scipy_sizes " == *" $size "* ]]; then
         measure "numpy/scipy (KS + chi2_contingency)" "$n" "$py" "$root/bench/drift/scipy_drift.py" \
             "$data/reference-$size.parquet" "$data/current-$size.parquet"
