@@ -121,12 +121,12 @@ pub fn two_sample(
                 && super::views::is_numeric(current.value_type());
             let reference = CategoryCounts::from_chunks(reference, as_numbers)?;
             let current = CategoryCounts::from_chunks(current, as_numbers)?;
-            categorical(&reference, &current, request)
+            categorical(&reference, &current, request, None)
         }
     }
 }
 
-fn empty_error(reference: u64, current: u64) -> Result<(), KernelError> {
+pub(crate) fn empty_error(reference: u64, current: u64) -> Result<(), KernelError> {
     match (reference, current) {
         (0, 0) => Err(KernelError("both samples have no values".into())),
         (0, _) => Err(KernelError("the reference sample has no values".into())),
@@ -181,7 +181,7 @@ fn numerical(
     Ok(result)
 }
 
-fn distance(method: Method, p: &[f64], q: &[f64]) -> f64 {
+pub(crate) fn distance(method: Method, p: &[f64], q: &[f64]) -> f64 {
     match method {
         Method::Psi => stats::psi(p, q),
         Method::KlDiv => stats::kl_divergence(p, q),
@@ -191,13 +191,20 @@ fn distance(method: Method, p: &[f64], q: &[f64]) -> f64 {
     }
 }
 
-fn categorical(
+/// `rest`: rows of categories counted together (past a profile's
+/// category cap), one more category after the named ones.
+pub(crate) fn categorical(
     reference: &CategoryCounts,
     current: &CategoryCounts,
     request: &DriftRequest,
+    rest: Option<(u64, u64)>,
 ) -> Result<DriftResult, KernelError> {
-    let (keys, r, c) = aligned_counts(reference, current);
-    let (n_reference, n_current) = (reference.total(), current.total());
+    let (keys, mut r, mut c) = aligned_counts(reference, current);
+    if let Some((a, b)) = rest {
+        r.push(a);
+        c.push(b);
+    }
+    let (n_reference, n_current) = (r.iter().sum(), c.iter().sum());
     empty_error(n_reference, n_current)?;
     let mut new: Vec<(String, u64)> = keys
         .iter()
@@ -214,7 +221,7 @@ fn categorical(
         n_current,
         missing_reference: reference.nulls,
         missing_current: current.nulls,
-        bins: keys.len() as u64,
+        bins: r.len() as u64,
         new_categories: Some(NewCategories {
             rows: new_rows,
             distinct: new_distinct,
@@ -234,10 +241,10 @@ fn categorical(
             result.detail = format!("dof={}", test.dof);
         }
         Method::Z => {
-            if keys.len() > 2 {
+            if r.len() > 2 {
                 return Err(KernelError(format!(
                     "the z-test compares two categories; this column has {}",
-                    keys.len()
+                    r.len()
                 )));
             }
             // The first category (in sorted order) counts as the success;
@@ -250,7 +257,7 @@ fn categorical(
         method => {
             let (p, q) = category_shares(&r, &c, request.binning.smoothing);
             result.statistic = distance(method, &p, &q);
-            result.detail = format!("{} categories", keys.len());
+            result.detail = format!("{} categories", r.len());
         }
     }
     Ok(result)

@@ -14,6 +14,7 @@ pub mod confusion;
 mod describe;
 pub mod drift;
 pub mod ks;
+pub mod profile;
 pub mod quality;
 pub mod sample;
 pub mod stats;

@@ -288,16 +288,48 @@ impl Default for Binning {
 /// sorted, finite samples taken together (only their range and count
 /// matter, so they are never merged).
 pub fn bin_edges(samples: &[&[f64]], bins: Bins, integer: bool) -> Result<Vec<f64>, KernelError> {
-    let min = samples
-        .iter()
-        .filter_map(|s| s.first())
-        .copied()
-        .reduce(f64::min);
-    let max = samples
-        .iter()
-        .filter_map(|s| s.last())
-        .copied()
-        .reduce(f64::max);
+    let ranked: Vec<&dyn Ranked> = samples.iter().map(|s| s as &dyn Ranked).collect();
+    edges_over(&ranked, bins, integer)
+}
+
+/// Sorted finite values, as the binning rules read them: by rank, and by
+/// how many lie below a bound. A sorted slice is one; so is a lossless
+/// profile's runs of equal values.
+pub trait Ranked {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The value of this rank (0-based), `rank < len`.
+    fn at(&self, rank: usize) -> f64;
+    /// How many values are `< bound` (`<= bound` when `inclusive`).
+    fn below(&self, bound: f64, inclusive: bool) -> usize;
+}
+
+impl Ranked for &[f64] {
+    fn len(&self) -> usize {
+        <[f64]>::len(self)
+    }
+    fn at(&self, rank: usize) -> f64 {
+        self[rank]
+    }
+    fn below(&self, bound: f64, inclusive: bool) -> usize {
+        match inclusive {
+            true => self.partition_point(|v| *v <= bound),
+            false => self.partition_point(|v| *v < bound),
+        }
+    }
+}
+
+/// [`bin_edges`] over any ranked samples.
+pub(crate) fn edges_over(
+    samples: &[&dyn Ranked],
+    bins: Bins,
+    integer: bool,
+) -> Result<Vec<f64>, KernelError> {
+    let present = || samples.iter().filter(|s| !s.is_empty());
+    let min = present().map(|s| s.at(0)).reduce(f64::min);
+    let max = present().map(|s| s.at(s.len() - 1)).reduce(f64::max);
     let (Some(min), Some(max)) = (min, max) else {
         return Err(KernelError("no finite values to bin".into()));
     };
@@ -353,8 +385,12 @@ fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
 /// Counts per bin of sorted values, as `numpy.histogram(values, edges)`:
 /// bins are half-open except the last, values outside are not counted.
 pub fn histogram(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
-    let below = |edge: f64| sorted.partition_point(|v| *v < edge);
-    let at_or_below = |edge: f64| sorted.partition_point(|v| *v <= edge);
+    histogram_of(&sorted, edges)
+}
+
+pub(crate) fn histogram_of(sorted: &dyn Ranked, edges: &[f64]) -> Vec<u64> {
+    let below = |edge: f64| sorted.below(edge, false);
+    let at_or_below = |edge: f64| sorted.below(edge, true);
     let last = edges.len().saturating_sub(1);
     (0..last)
         .map(|i| {
@@ -370,6 +406,10 @@ pub fn histogram(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
 
 /// `numpy.quantile(values, q)` (method "linear") on sorted values.
 pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    quantile_of(&sorted, q)
+}
+
+fn quantile_of(sorted: &dyn Ranked, q: f64) -> Option<f64> {
     let n = sorted.len();
     if n == 0 || !(0.0..=1.0).contains(&q) {
         return None;
@@ -378,8 +418,8 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     let virtual_index = ((n - 1) as f64 * q).clamp(0.0, (n - 1) as f64);
     let previous = virtual_index.floor();
     let gamma = virtual_index - previous;
-    let below = sorted[previous as usize];
-    let above = sorted[(previous as usize + 1).min(n - 1)];
+    let below = sorted.at(previous as usize);
+    let above = sorted.at((previous as usize + 1).min(n - 1));
     let diff = above - below;
     Some(if gamma >= 0.5 {
         above - diff * (1.0 - gamma)
@@ -420,13 +460,27 @@ pub fn binned_shares(
     current: &NumericSample,
     binning: &Binning,
 ) -> Result<Binned, KernelError> {
+    let (r, c) = (reference.sorted.as_slice(), current.sorted.as_slice());
+    let edges = shared_edges(&r, &c, reference.integer, current.integer, binning)?;
+    Ok(shares_over(&r, &c, edges, binning.smoothing))
+}
+
+/// The bin edges `binning` asks for, outer bins open unless over both.
+pub(crate) fn shared_edges(
+    reference: &dyn Ranked,
+    current: &dyn Ranked,
+    reference_integer: bool,
+    current_integer: bool,
+    binning: &Binning,
+) -> Result<Vec<f64>, KernelError> {
     let sturges_count = |n: usize| ((n as f64).log2() + 1.0).ceil().max(1.0) as usize;
     let mut edges = match binning.edges {
-        Edges::Both => {
-            let both = [reference.sorted.as_slice(), current.sorted.as_slice()];
-            bin_edges(&both, binning.bins, reference.integer && current.integer)?
-        }
-        Edges::Reference => bin_edges(&[&reference.sorted], binning.bins, reference.integer)?,
+        Edges::Both => edges_over(
+            &[reference, current],
+            binning.bins,
+            reference_integer && current_integer,
+        )?,
+        Edges::Reference => edges_over(&[reference], binning.bins, reference_integer)?,
         Edges::ReferenceQuantiles => {
             let count = match binning.bins {
                 Bins::Count(n) => n.max(1) as usize,
@@ -439,7 +493,7 @@ pub fn binned_shares(
                 )));
             }
             let mut edges: Vec<f64> = (0..=count)
-                .filter_map(|i| quantile(&reference.sorted, i as f64 / count as f64))
+                .filter_map(|i| quantile_of(reference, i as f64 / count as f64))
                 .collect();
             edges.dedup();
             if edges.len() < 2 {
@@ -453,20 +507,30 @@ pub fn binned_shares(
         edges[0] = f64::NEG_INFINITY;
         edges[last] = f64::INFINITY;
     }
-    let shares = |sample: &NumericSample| -> Vec<f64> {
+    Ok(edges)
+}
+
+/// Both samples' shares over `edges`, smoothed.
+pub(crate) fn shares_over(
+    reference: &dyn Ranked,
+    current: &dyn Ranked,
+    edges: Vec<f64>,
+    smoothing: Smoothing,
+) -> Binned {
+    let shares = |sample: &dyn Ranked| -> Vec<f64> {
         let n = sample.len() as f64;
-        let mut s: Vec<f64> = histogram(&sample.sorted, &edges)
+        let mut s: Vec<f64> = histogram_of(sample, &edges)
             .into_iter()
             .map(|c| c as f64 / n)
             .collect();
-        smooth(&mut s, binning.smoothing);
+        smooth(&mut s, smoothing);
         s
     };
-    Ok(Binned {
+    Binned {
         reference: shares(reference),
         current: shares(current),
         edges,
-    })
+    }
 }
 
 /// Category shares over the union of categories, smoothed.

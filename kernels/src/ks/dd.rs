@@ -40,17 +40,17 @@ fn two_prod(a: f64, b: f64) -> (f64, f64) {
 }
 
 impl DD {
-    pub(super) const ONE: DD = DD { hi: 1.0, lo: 0.0 };
-    pub(super) const ZERO: DD = DD { hi: 0.0, lo: 0.0 };
+    pub(crate) const ONE: DD = DD { hi: 1.0, lo: 0.0 };
+    pub(crate) const ZERO: DD = DD { hi: 0.0, lo: 0.0 };
 
     /// `double_double(double)`.
     #[inline]
-    pub(super) fn from_f64(hi: f64) -> DD {
+    pub(crate) fn from_f64(hi: f64) -> DD {
         DD { hi, lo: 0.0 }
     }
 
     #[inline]
-    pub(super) fn neg(self) -> DD {
+    pub(crate) fn neg(self) -> DD {
         DD {
             hi: -self.hi,
             lo: -self.lo,
@@ -59,7 +59,7 @@ impl DD {
 
     /// `operator+(double_double, double_double)` (Briggs/Kahan IEEE-style bound).
     #[inline]
-    pub(super) fn add(self, rhs: DD) -> DD {
+    pub(crate) fn add(self, rhs: DD) -> DD {
         let (s1, s2) = two_sum(self.hi, rhs.hi);
         let (t1, t2) = two_sum(self.lo, rhs.lo);
         let s2 = s2 + t1;
@@ -71,7 +71,7 @@ impl DD {
 
     /// `operator+(double_double, double)`.
     #[inline]
-    pub(super) fn add_f(self, rhs: f64) -> DD {
+    pub(crate) fn add_f(self, rhs: f64) -> DD {
         let (s1, s2) = two_sum(self.hi, rhs);
         let s2 = s2 + self.lo;
         let (s1, s2) = quick_two_sum(s1, s2);
@@ -80,13 +80,13 @@ impl DD {
 
     /// `operator-(double_double, double_double)` is `lhs + (-rhs)`.
     #[inline]
-    pub(super) fn sub(self, rhs: DD) -> DD {
+    pub(crate) fn sub(self, rhs: DD) -> DD {
         self.add(rhs.neg())
     }
 
     /// `operator-(double_double, double)`.
     #[inline]
-    pub(super) fn sub_f(self, rhs: f64) -> DD {
+    pub(crate) fn sub_f(self, rhs: f64) -> DD {
         let (s1, s2) = two_sum(self.hi, -rhs);
         let s2 = s2 + self.lo;
         let (s1, s2) = quick_two_sum(s1, s2);
@@ -95,7 +95,7 @@ impl DD {
 
     /// `operator*(double_double, double_double)`.
     #[inline]
-    pub(super) fn mul(self, rhs: DD) -> DD {
+    pub(crate) fn mul(self, rhs: DD) -> DD {
         let (p1, p2) = two_prod(self.hi, rhs.hi);
         let p2 = p2 + (self.hi * rhs.lo + self.lo * rhs.hi);
         let (p1, p2) = quick_two_sum(p1, p2);
@@ -105,7 +105,7 @@ impl DD {
     /// `operator*(double_double, double)`; the C++ `double * double_double`
     /// overload performs the identical operations, so it maps here too.
     #[inline]
-    pub(super) fn mul_f(self, rhs: f64) -> DD {
+    pub(crate) fn mul_f(self, rhs: f64) -> DD {
         let (p1, e1) = two_prod(self.hi, rhs);
         let (p2, e2) = two_prod(self.lo, rhs);
         let (p1, e1) = quick_two_sum(p1, e2 + p2 + e1);
@@ -114,7 +114,7 @@ impl DD {
 
     /// `operator/(double_double, double_double)`: three-step long division.
     #[inline]
-    pub(super) fn div(self, rhs: DD) -> DD {
+    pub(crate) fn div(self, rhs: DD) -> DD {
         let q1 = self.hi / rhs.hi;
         let r = self.sub(rhs.mul_f(q1));
         let q2 = r.hi / rhs.hi;
@@ -126,19 +126,19 @@ impl DD {
 
     /// `operator/(double_double, double)` is `lhs / double_double(rhs)`.
     #[inline]
-    pub(super) fn div_f(self, rhs: f64) -> DD {
+    pub(crate) fn div_f(self, rhs: f64) -> DD {
         self.div(DD::from_f64(rhs))
     }
 
     /// `operator==(double_double, double)`.
     #[inline]
-    pub(super) fn eq_f(self, rhs: f64) -> bool {
+    pub(crate) fn eq_f(self, rhs: f64) -> bool {
         self.hi == rhs && self.lo == 0.0
     }
 
     /// `operator<(double_double, double)`.
     #[inline]
-    pub(super) fn lt_f(self, rhs: f64) -> bool {
+    pub(crate) fn lt_f(self, rhs: f64) -> bool {
         if self.hi < rhs {
             return true;
         }
@@ -150,7 +150,7 @@ impl DD {
 
     /// `floor(double_double)`.
     #[inline]
-    pub(super) fn floor(self) -> DD {
+    pub(crate) fn floor(self) -> DD {
         let mut hi = self.hi.floor();
         let mut lo = 0.0;
         if hi == self.hi {
@@ -165,7 +165,7 @@ impl DD {
 
     /// `ldexp(double_double, int)`.
     #[inline]
-    pub(super) fn ldexp(self, e: i32) -> DD {
+    pub(crate) fn ldexp(self, e: i32) -> DD {
         DD {
             hi: ldexp(self.hi, e),
             lo: ldexp(self.lo, e),
@@ -175,7 +175,7 @@ impl DD {
     /// `frexp(double_double, int*)`: returns `(b, l)` with `2^l * b == self`
     /// and `0.5 <= |b.hi| < 1` (or `|b.hi| == 1` with `b.hi * b.lo < 0`).
     #[inline]
-    pub(super) fn frexp(self) -> (DD, i32) {
+    pub(crate) fn frexp(self) -> (DD, i32) {
         let (mut man, mut exponent) = frexp(self.hi);
         let mut b1 = ldexp(self.lo, -exponent);
         if man.abs() == 0.5 && man * b1 < 0.0 {
@@ -187,7 +187,7 @@ impl DD {
     }
 
     #[inline]
-    pub(super) fn is_finite(self) -> bool {
+    pub(crate) fn is_finite(self) -> bool {
         self.hi.is_finite()
     }
 }

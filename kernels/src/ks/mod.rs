@@ -42,6 +42,7 @@ mod dd;
 pub mod kstwo;
 pub mod smirnov;
 
+pub(crate) use dd::{DD, ldexp};
 pub use kstwo::{KolmognBranch, kstwo_sf, kstwo_sf_branch};
 
 #[cfg(test)]
@@ -94,8 +95,13 @@ pub fn ks_2samp_sorted(a: &[f64], b: &[f64]) -> KsTwoSample {
             method: auto_method,
         };
     }
-    let mut d = statistic(a, b);
+    finish(statistic(a, b), n1, n2)
+}
 
+/// The test from its statistic and the sample sizes: SciPy's exact
+/// distribution up to 10⁴ values per side (after rounding `d` to the
+/// lattice of attainable values), the asymptotic one beyond.
+pub(crate) fn finish(mut d: f64, n1: usize, n2: usize) -> KsTwoSample {
     if n1.max(n2) <= MAX_AUTO_N {
         // `_attempt_exact_2kssamp` (two-sided). With n1, n2 <= 10^4 the lcm
         // fits comfortably in an i64 (SciPy's int32 guard applies only to an
@@ -199,15 +205,13 @@ fn statistic(a: &[f64], b: &[f64]) -> f64 {
         }
         ext.visit(i, j);
     }
-    let min_s = (-ext.fmin).clamp(0.0, 1.0);
-    let max_s = ext.fmax;
-    if min_s > max_s { min_s } else { max_s }
+    ext.statistic()
 }
 
 /// Running max/min of `fl(fl(i/n1) - fl(j/n2))` over the visited `(i, j)`:
 /// the same two int-to-float divisions and subtraction as NumPy's
 /// `searchsorted(...) / n1 - searchsorted(...) / n2`.
-struct Extrema {
+pub(crate) struct Extrema {
     n1f: f64,
     n2f: f64,
     fmax: f64,
@@ -215,7 +219,7 @@ struct Extrema {
 }
 
 impl Extrema {
-    fn new(n1: usize, n2: usize) -> Self {
+    pub(crate) fn new(n1: usize, n2: usize) -> Self {
         Extrema {
             n1f: n1 as f64,
             n2f: n2 as f64,
@@ -224,8 +228,15 @@ impl Extrema {
         }
     }
 
+    /// `max(max(d), clip(-min(d), 0, 1))`, preferring the positive side on ties.
+    pub(crate) fn statistic(&self) -> f64 {
+        let min_s = (-self.fmin).clamp(0.0, 1.0);
+        let max_s = self.fmax;
+        if min_s > max_s { min_s } else { max_s }
+    }
+
     #[inline]
-    fn visit(&mut self, i: usize, j: usize) {
+    pub(crate) fn visit(&mut self, i: usize, j: usize) {
         let d = i as f64 / self.n1f - j as f64 / self.n2f;
         self.fmax = self.fmax.max(d);
         self.fmin = self.fmin.min(d);
