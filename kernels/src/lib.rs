@@ -13,6 +13,7 @@ pub mod compare;
 pub mod confusion;
 mod describe;
 pub mod drift;
+pub mod ipc;
 pub mod ks;
 pub mod profile;
 pub mod quality;

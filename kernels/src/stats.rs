@@ -221,50 +221,62 @@ pub fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
 
 /// Population standard deviation (`numpy.std`, ddof 0), two-pass.
 pub fn std_dev(values: &[f64]) -> f64 {
-    if values.is_empty() {
+    std_dev_of(values.len(), &|| values.iter().copied())
+}
+
+/// [`std_dev`] of `n` values an iterator gives in order (twice: once per
+/// pass), so values stored as runs need not be expanded.
+pub(crate) fn std_dev_of<I: Iterator<Item = f64>>(n: usize, values: &dyn Fn() -> I) -> f64 {
+    if n == 0 {
         return f64::NAN;
     }
-    let n = values.len() as f64;
-    let mean = pairwise_sum(values) / n;
-    (numpy_pairwise(values, &|v| (v - mean).powi(2)) / n).sqrt()
+    let mean = numpy_pairwise(n, &mut values(), &|v| v) / n as f64;
+    (numpy_pairwise(n, &mut values(), &|v| (v - mean).powi(2)) / n as f64).sqrt()
 }
 
 /// Sum in the order NumPy's `add.reduce` uses, so totals agree with
 /// SciPy's to the last bit more often than not, and to rounding always.
 pub fn pairwise_sum(values: &[f64]) -> f64 {
-    numpy_pairwise(values, &|v| v)
+    numpy_pairwise(values.len(), &mut values.iter().copied(), &|v| v)
 }
 
 /// NumPy's `pairwise_sum` (blocks of 128, an 8-way unrolled accumulator)
-/// of `term(v)` over the values: the same additions as summing a vector of
-/// the terms, without the vector (a column's worth of memory at scale).
-fn numpy_pairwise(values: &[f64], term: &impl Fn(f64) -> f64) -> f64 {
+/// of `term(v)` over `n` values taken in order: the same additions as
+/// summing a vector of the terms, without the vector (a column's worth of
+/// memory at scale). The blocks are visited left to right, so the values
+/// can come from an iterator.
+fn numpy_pairwise(
+    n: usize,
+    values: &mut impl Iterator<Item = f64>,
+    term: &impl Fn(f64) -> f64,
+) -> f64 {
     const BLOCK: usize = 128;
-    let n = values.len();
+    let mut next = || values.next().map_or(0.0, term);
     if n < 8 {
-        return values.iter().fold(0.0, |acc, v| acc + term(*v));
+        return (0..n).fold(0.0, |acc, _| acc + next());
     }
     if n <= BLOCK {
         let mut r = [0.0f64; 8];
-        for (slot, v) in r.iter_mut().zip(&values[..8]) {
-            *slot = term(*v);
+        for slot in r.iter_mut() {
+            *slot = next();
         }
         let mut i = 8;
         while i + 8 <= n {
-            for (k, slot) in r.iter_mut().enumerate() {
-                *slot += term(values[i + k]);
+            for slot in r.iter_mut() {
+                *slot += next();
             }
             i += 8;
         }
         let mut total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for v in &values[i..] {
-            total += term(*v);
+        for _ in i..n {
+            total += next();
         }
         return total;
     }
     let mut half = n / 2;
     half -= half % 8;
-    numpy_pairwise(&values[..half], term) + numpy_pairwise(&values[half..], term)
+    let left = numpy_pairwise(half, values, term);
+    left + numpy_pairwise(n - half, values, term)
 }
 
 /// Neumaier-compensated running sum, for streams too long to buffer.

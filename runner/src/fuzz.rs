@@ -48,6 +48,7 @@ pub fn artifact(bytes: &[u8], format: &str) -> bool {
         delimiter: b',',
         registry: None,
         absent: None,
+        sha256: None,
     };
     let catalog = Catalog::new(&[spec], &[], SizeLimits::default());
     match read_everything(&catalog, "fuzzed") {

@@ -25,6 +25,7 @@ mod lock;
 mod notify;
 mod panics;
 mod pipeline;
+mod profile;
 mod registry;
 mod report;
 mod run;

@@ -37,7 +37,8 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    fn exact(result: DriftResult) -> Estimate {
+    /// A full-data result, as an estimate with empty bounds.
+    pub fn exact(result: DriftResult) -> Estimate {
         Estimate {
             statistic: (result.statistic, result.statistic),
             p_value: result.p_value.map(|p| (p, p)),
@@ -238,7 +239,16 @@ fn numerical(
         Method::Wasserstein | Method::WassersteinNormed => {
             let (mut low, mut high) = wasserstein(&runs, nr, nc, params);
             if request.method == Method::WassersteinNormed {
-                let std = reference.moments.variance(nr).sqrt();
+                let std = match lossless {
+                    // The sorted values are the runs expanded: NumPy's
+                    // two passes over them, as the table kernel takes.
+                    true => crate::stats::std_dev_of(nr as usize, &|| {
+                        reference.buckets.iter().flat_map(|&(key, n)| {
+                            std::iter::repeat_n(params.bucket_range(key).0, n as usize)
+                        })
+                    }),
+                    false => reference.moments.variance(nr).sqrt(),
+                };
                 low /= std.max(0.001);
                 high /= std.max(0.001);
                 result.detail = format!("reference std {std}");

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, FixedSizeBinaryArray, Float64Array, ListArray, ListBuilder,
-    RecordBatch, StringArray, StringBuilder, UInt64Array, UInt64Builder,
+    Array, ArrayRef, AsArray, BinaryArray, Float64Array, ListArray, ListBuilder, RecordBatch,
+    StringArray, StringBuilder, UInt64Array, UInt64Builder,
 };
 use arrow::datatypes::{DataType, Field, Schema, UInt64Type};
 use arrow::ipc::reader::FileReader;
@@ -65,21 +65,9 @@ fn schema(meta: &Meta) -> Schema {
         Field::new("negative_infinities", DataType::UInt64, false),
         Field::new("min", DataType::Float64, true),
         Field::new("max", DataType::Float64, true),
-        Field::new(
-            "sum_positive",
-            DataType::FixedSizeBinary(Moments::SUM_BYTES as i32),
-            false,
-        ),
-        Field::new(
-            "sum_negative",
-            DataType::FixedSizeBinary(Moments::SUM_BYTES as i32),
-            false,
-        ),
-        Field::new(
-            "sum_squares",
-            DataType::FixedSizeBinary(Moments::SQUARE_BYTES as i32),
-            false,
-        ),
+        Field::new("sum_positive", DataType::Binary, false),
+        Field::new("sum_negative", DataType::Binary, false),
+        Field::new("sum_squares", DataType::Binary, false),
         list("bucket_keys", DataType::UInt64),
         list("bucket_counts", DataType::UInt64),
         list("category_values", DataType::Utf8),
@@ -133,10 +121,19 @@ pub fn encode(profile: &Profile) -> Result<Vec<u8>, KernelError> {
     let f64s = |f: fn(&ColumnProfile) -> Option<f64>| -> ArrayRef {
         Arc::new(Float64Array::from_iter(cols.iter().map(f)))
     };
+    // Little-endian, without the high zero bytes: one form per value.
     let binary = |f: &dyn Fn(&ColumnProfile) -> Vec<u8>| -> Result<ArrayRef, KernelError> {
-        Ok(Arc::new(FixedSizeBinaryArray::try_from_iter(
-            cols.iter().map(f),
-        )?))
+        let trimmed: Vec<Vec<u8>> = cols
+            .iter()
+            .map(|c| {
+                let mut b = f(c);
+                while b.last() == Some(&0) {
+                    b.pop();
+                }
+                b
+            })
+            .collect();
+        Ok(Arc::new(BinaryArray::from_iter_values(trimmed)))
     };
     let u64_lists = |f: &dyn Fn(&ColumnProfile) -> Vec<u64>| -> ArrayRef {
         let mut b = ListBuilder::new(UInt64Builder::new()).with_field(Arc::new(Field::new(
@@ -186,6 +183,8 @@ pub fn encode(profile: &Profile) -> Result<Vec<u8>, KernelError> {
     ];
     let batch = RecordBatch::try_new(schema.clone(), columns)?;
     let mut out = Vec::new();
+    // Uncompressed: a compressed buffer declares the size it decodes to,
+    // which a damaged file could make anything.
     let mut writer = FileWriter::try_new(&mut out, &schema)?;
     writer.write(&batch)?;
     writer.finish()?;
@@ -198,11 +197,24 @@ pub fn encode(profile: &Profile) -> Result<Vec<u8>, KernelError> {
 pub fn decode(bytes: &[u8]) -> Result<Profile, KernelError> {
     // Arrow's IPC reader can panic on a damaged file; that is a corrupt
     // profile, not a crash.
-    std::panic::catch_unwind(|| decode_checked(bytes))
-        .unwrap_or_else(|_| Err(err("corrupt profile (the Arrow IPC decoder failed)")))
+    std::panic::catch_unwind(|| decode_checked(bytes)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Err(err(format!(
+            "corrupt profile (the Arrow IPC decoder failed: {why})"
+        )))
+    })
 }
 
 fn decode_checked(bytes: &[u8]) -> Result<Profile, KernelError> {
+    // Nothing is compressed, so the file decodes to at most its own size.
+    crate::ipc::check_bytes(bytes, bytes.len() as u64).map_err(|e| match e {
+        crate::ipc::IpcError::Corrupt(m) => err(format!("not an Arrow IPC file: {m}")),
+        crate::ipc::IpcError::TooLarge => err("not a profile: compressed buffers"),
+    })?;
     let reader = FileReader::try_new(std::io::Cursor::new(bytes), None)
         .map_err(|e| err(format!("not an Arrow IPC file: {e}")))?;
     let schema = reader.schema();
@@ -290,7 +302,7 @@ fn read_batch(batch: &RecordBatch, params: &Params) -> Result<Vec<ColumnProfile>
     let strings = |i: usize| col(i).as_string::<i32>();
     let u64s = |i: usize| col(i).as_primitive::<UInt64Type>();
     let f64s = |i: usize| col(i).as_primitive::<arrow::datatypes::Float64Type>();
-    let binary = |i: usize| col(i).as_fixed_size_binary();
+    let binary = |i: usize| col(i).as_binary::<i32>();
     let lists = |i: usize| col(i).as_list::<i32>();
     for i in 0..batch.num_columns() {
         // Nulls only where the schema allows them (min and max).
@@ -310,12 +322,19 @@ fn read_batch(batch: &RecordBatch, params: &Params) -> Result<Vec<ColumnProfile>
             .value(row)
             .parse()
             .map_err(|_| bad("unknown data type"))?;
-        let moments = Moments::from_bytes(
-            binary(9).value(row),
-            binary(10).value(row),
-            binary(11).value(row),
-        )
-        .ok_or_else(|| bad("corrupt sums"))?;
+        let padded = |i: usize, width: usize| -> Option<Vec<u8>> {
+            let b = binary(i).value(row);
+            (b.len() <= width && b.last() != Some(&0)).then(|| {
+                let mut b = b.to_vec();
+                b.resize(width, 0);
+                b
+            })
+        };
+        let moments = padded(9, Moments::SUM_BYTES)
+            .zip(padded(10, Moments::SUM_BYTES))
+            .zip(padded(11, Moments::SQUARE_BYTES))
+            .and_then(|((p, n), q)| Moments::from_bytes(&p, &n, &q))
+            .ok_or_else(|| bad("corrupt sums"))?;
         let keys = list_of(lists(12), row);
         let counts = list_of(lists(13), row);
         let (keys, counts) = (
@@ -325,7 +344,10 @@ fn read_batch(batch: &RecordBatch, params: &Params) -> Result<Vec<ColumnProfile>
         if keys.len() != counts.len() {
             return Err(bad("bucket keys and counts differ in length"));
         }
-        let top = 1u64 << (12 + params.mantissa_bits);
+        // Keys have 12 + m bits (sign, exponent, mantissa prefix).
+        let top = 1u64
+            .checked_shl(12 + u32::from(params.mantissa_bits))
+            .unwrap_or(0);
         let buckets: Vec<(u64, u64)> = keys
             .values()
             .iter()
@@ -333,7 +355,9 @@ fn read_batch(batch: &RecordBatch, params: &Params) -> Result<Vec<ColumnProfile>
             .zip(counts.values().iter().copied())
             .collect();
         if buckets.windows(2).any(|w| w[0].0 >= w[1].0)
-            || buckets.iter().any(|(k, n)| *k >= top || *n == 0)
+            || buckets
+                .iter()
+                .any(|(k, n)| (top != 0 && *k >= top) || *n == 0)
         {
             return Err(bad(
                 "buckets are not ascending, non-empty keys of the profile's grid",

@@ -150,29 +150,17 @@ fn lossless_profiles_give_the_table_kernels_results_bit_for_bit() {
                         ),
                         "{request:?}"
                     );
-                    if request.method == Method::WassersteinNormed {
-                        // The scale comes from exact sums, not NumPy's
-                        // two-pass over the sorted values.
-                        let rel = ((t.statistic - e.statistic) / t.statistic).abs();
-                        assert!(
-                            rel < 1e-9 || same(t.statistic, e.statistic),
-                            "{request:?}: {} vs {}",
-                            t.statistic,
-                            e.statistic
-                        );
-                    } else {
-                        assert!(
-                            same(t.statistic, e.statistic),
-                            "case {case} {request:?}: {} vs {}",
-                            t.statistic,
-                            e.statistic
-                        );
-                        assert_eq!(
-                            t.p_value.map(f64::to_bits),
-                            e.p_value.map(f64::to_bits),
-                            "{request:?}"
-                        );
-                    }
+                    assert!(
+                        same(t.statistic, e.statistic),
+                        "case {case} {request:?}: {} vs {}",
+                        t.statistic,
+                        e.statistic
+                    );
+                    assert_eq!(
+                        t.p_value.map(f64::to_bits),
+                        e.p_value.map(f64::to_bits),
+                        "{request:?}"
+                    );
                     compared += 1;
                 }
                 (Err(_), Err(_)) => {}

@@ -72,6 +72,20 @@ pub struct Params {
     /// categories) to each column's finding, for the HTML report.
     #[serde(default = "default_plots")]
     plots: bool,
+    /// What a column's finding is when a profile side only brackets its
+    /// statistic and the bracket straddles the threshold: `warn` (the
+    /// default), `fail`, or `pass`.
+    #[serde(default)]
+    inconclusive: Inconclusive,
+}
+
+#[derive(Deserialize, JsonSchema, Default, Clone, Copy, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Inconclusive {
+    Pass,
+    #[default]
+    Warn,
+    Fail,
 }
 
 fn default_plots() -> bool {
@@ -311,7 +325,7 @@ impl Check for Drift {
                 binning: params.binning.to_wit(choice.method),
             })
             .collect();
-        let results = kernels::drift(&reference, &current, &requests)?;
+        let results = kernels::drift_estimates(&reference, &current, &requests)?;
 
         let mut drifted = Vec::new();
         let mut evaluated = 0usize;
@@ -543,33 +557,58 @@ fn judge(
     params: &Params,
     column: &str,
     choice: &Choice,
-    result: &kernels::DriftResult,
+    estimate: &kernels::DriftEstimate,
     profile: Option<&PairProfile>,
 ) -> Verdict {
+    let result = &estimate.value;
     let score = result.p_value.unwrap_or(result.statistic);
+    // The range the full-data score lies in: one value when exact.
+    let range = match (estimate.exactness, estimate.p_value) {
+        (kernels::Exactness::Exact, _) => (score, score),
+        (_, Some(p)) if result.p_value.is_some() => (p.low, p.high),
+        _ => (estimate.statistic.low, estimate.statistic.high),
+    };
     let comparison = choice.method.comparison(params.preset);
-    let drifted = comparison.drifted(score, choice.threshold);
-    let mut outcome = if drifted {
-        params.column_outcome.outcome()
-    } else {
-        Outcome::Pass
+    let (low, high) = (
+        comparison.drifted(range.0, choice.threshold),
+        comparison.drifted(range.1, choice.threshold),
+    );
+    // Drift is declared only when every value in the range drifts, so a
+    // bracket never raises a false alarm the full data would not.
+    let inconclusive = low != high;
+    let drifted = (low && high) || (inconclusive && params.inconclusive == Inconclusive::Fail);
+    let mut outcome = match (inconclusive, drifted) {
+        (true, _) => match params.inconclusive {
+            Inconclusive::Pass => Outcome::Pass,
+            Inconclusive::Warn => Outcome::Warn,
+            Inconclusive::Fail => Outcome::Fail,
+        },
+        (false, true) => params.column_outcome.outcome(),
+        (false, false) => Outcome::Pass,
+    };
+    let shown = match inconclusive || range.0 != range.1 {
+        true => format!("in [{}, {}]", fmt(range.0), fmt(range.1)),
+        false => fmt(score),
     };
     let compare = format!(
-        "{}{} (drift {} {})",
+        "{}{shown} (drift {} {})",
         if choice.method.is_test() {
             "p-value "
         } else {
             ""
         },
-        fmt(score),
         comparison.as_str(),
         fmt(choice.threshold)
     );
-    let mut message = format!(
-        "{}: {} {compare}",
-        if drifted { "drifted" } else { "no drift" },
-        choice.method.label(),
-    );
+    let verdict = match (inconclusive, drifted) {
+        (true, _) => "inconclusive",
+        (false, true) => "drifted",
+        (false, false) => "no drift",
+    };
+    let mut message = format!("{verdict}: {} {compare}", choice.method.label());
+    if inconclusive {
+        message += "; the profile's buckets cannot decide: profile with more mantissa bits, or compare the table itself";
+    }
     let mut notes = Vec::new();
     let (null_reference, null_current) = null_shares(profile);
     let null_change = null_current - null_reference;
@@ -635,6 +674,13 @@ fn judge(
         .property("statistic", result.statistic)
         .property("threshold", choice.threshold)
         .property("drifted", drifted)
+        .property(
+            "exactness",
+            match estimate.exactness {
+                kernels::Exactness::Exact => "exact",
+                kernels::Exactness::Bracketed => "bracketed",
+            },
+        )
         .property("n_reference", result.n_reference)
         .property("n_current", result.n_current)
         .property("reason", &choice.reason)
@@ -642,6 +688,17 @@ fn judge(
         .property("null_share_current", null_current);
     if let Some(p) = result.p_value {
         finding = finding.property("p_value", p);
+    }
+    if estimate.exactness == kernels::Exactness::Bracketed {
+        finding = finding
+            .property("inconclusive", inconclusive)
+            .property("statistic_low", estimate.statistic.low)
+            .property("statistic_high", estimate.statistic.high);
+        if let Some(p) = estimate.p_value {
+            finding = finding
+                .property("p_value_low", p.low)
+                .property("p_value_high", p.high);
+        }
     }
     if let Some(n) = &result.new_categories {
         finding = finding

@@ -472,7 +472,8 @@ pub mod kernels {
         Alignment, ColumnDiff, Mismatch, TableDiff, TableDiffRequest, Tolerance,
     };
     pub use super::wit_drift::{
-        BinCount, BinEdges, Binning, ColumnKind, DriftMethod, DriftRequest, DriftResult, Smoothing,
+        BinCount, BinEdges, Binning, Bounds, ColumnKind, DriftEstimate, DriftMethod, DriftRequest,
+        DriftResult, Exactness, Smoothing,
     };
     pub use super::wit_profile::{DistinctCount, PairProfile, SideProfile};
     pub use super::wit_quality::{
@@ -511,6 +512,18 @@ pub mod kernels {
         requests: &[DriftRequest],
     ) -> Result<Vec<Result<DriftResult>>> {
         Ok(each(wit_drift::drift(reference, current, requests)?))
+    }
+
+    /// Drift statistics where either table may be a profile: each result
+    /// says whether it is exact or a bracket around the full-data value.
+    pub fn drift_estimates(
+        reference: &Table,
+        current: &Table,
+        requests: &[DriftRequest],
+    ) -> Result<Vec<Result<DriftEstimate>>> {
+        Ok(each(wit_drift::drift_estimates(
+            reference, current, requests,
+        )?))
     }
 
     /// n, TP, FP, TN, FN per intersection of the grouping columns.

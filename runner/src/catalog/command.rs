@@ -198,6 +198,7 @@ fn execute_once(spec: &CommandSpec, index: u32) -> Result<Run, DataError> {
             delimiter: output.delimiter,
             registry: None,
             absent: None,
+            sha256: None,
         };
         outputs.insert(output.name.clone(), Artifact::new(artifact));
     }

@@ -31,6 +31,7 @@ fn every_corrupt_file_gives_its_data_or_a_named_error() {
             delimiter,
             registry: None,
             absent: None,
+            sha256: None,
         };
         let catalog = Catalog::new(&[spec], &[], SizeLimits::default());
         match read_everything(&catalog, "a") {

@@ -76,6 +76,22 @@ pub(crate) enum DataError {
     #[error("unknown command `{0}`")]
     #[diagnostic(code(mltest::data::unknown_command))]
     UnknownCommand(String),
+    #[error("{}: column `{column}`: a profile holds summaries, not values; only drift reads it", path.display())]
+    #[diagnostic(
+        code(mltest::data::profile_values),
+        help("compare the table itself, or use the profile as a drift side")
+    )]
+    ProfileValues { path: PathBuf, column: String },
+    #[error("{}: sha256 is {actual}, but the suite pins {expected}", path.display())]
+    #[diagnostic(
+        code(mltest::data::digest_mismatch),
+        help("the file changed since it was pinned: pin the new digest if the change is meant")
+    )]
+    DigestMismatch {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
 }
 
 impl DataError {
@@ -111,6 +127,10 @@ pub(crate) fn read_everything(catalog: &Catalog, name: &str) -> Result<(), DataE
     match catalog.get(name)?.kind() {
         Kind::Table => {
             let table = catalog.table(name)?;
+            if table.profile().is_some() {
+                // Opening read and checked all of it.
+                return Ok(());
+            }
             for field in table.schema().fields() {
                 table.column(field.name())?;
             }
@@ -169,7 +189,7 @@ impl Artifact {
             return Kind::Absent;
         }
         match self.spec.format {
-            Format::Parquet | Format::Csv | Format::Arrow => Kind::Table,
+            Format::Parquet | Format::Csv | Format::Arrow | Format::Profile => Kind::Table,
             Format::Json => Kind::Document,
             Format::Mlmodel => Kind::Model,
         }
@@ -287,21 +307,34 @@ impl Catalog {
         mlmodel::read_signature(&artifact.spec.path, self.sizes.max_document_bytes)
     }
 
-    /// An artifact that exists in this run.
+    /// An artifact that exists in this run, with the bytes its pin names.
     fn present(&self, name: &str) -> Result<&Artifact, DataError> {
         let artifact = self.get(name)?;
-        match &artifact.spec.absent {
-            Some(reason) => Err(DataError::Absent {
+        if let Some(reason) = &artifact.spec.absent {
+            return Err(DataError::Absent {
                 name: name.to_string(),
                 reason: reason.clone(),
-            }),
-            None => Ok(artifact),
+            });
         }
+        if let Some(expected) = &artifact.spec.sha256 {
+            let actual = Self::file_digest(artifact)?;
+            if &actual != expected {
+                return Err(DataError::DigestMismatch {
+                    path: artifact.spec.path.clone(),
+                    expected: expected.clone(),
+                    actual,
+                });
+            }
+        }
+        Ok(artifact)
     }
 
     /// sha256 of the artifact's bytes (of the `MLmodel` file for a model folder).
     pub(crate) fn digest(&self, name: &str) -> Result<String, DataError> {
-        let artifact = self.present(name)?;
+        Self::file_digest(self.present(name)?)
+    }
+
+    fn file_digest(artifact: &Artifact) -> Result<String, DataError> {
         artifact
             .digest
             .get_or_init(|| {

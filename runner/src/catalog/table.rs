@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::{Array, ArrayRef, RecordBatch};
 use arrow::compute::concat;
@@ -28,6 +28,8 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
+
+use mltest_kernels::profile::{ColumnProfile as Profiled, Params, Profile};
 
 use super::DataError;
 use super::memory::Memory;
@@ -45,6 +47,8 @@ enum Reader {
     /// Every column, decoded together on the first request.
     Csv(OnceLock<Result<Vec<ArrayRef>, DataError>>),
     Arrow,
+    /// A profile: summaries only, read whole at opening.
+    Profile(Arc<Profile>),
 }
 
 /// An opened table: schema and row count known, columns loaded on demand.
@@ -57,6 +61,9 @@ pub(crate) struct Table {
     reader: Reader,
     /// This table's part of the cache keys in `memory`.
     serial: usize,
+    /// Column profiles made for drift against a profile, by column and
+    /// grid: small, and asked for by every check comparing the column.
+    profiles: Mutex<HashMap<(usize, u8, u32), Arc<Profiled>>>,
     memory: Arc<Memory>,
 }
 
@@ -123,6 +130,7 @@ impl Table {
             num_rows,
             reader,
             serial: SERIALS.fetch_add(1, Ordering::Relaxed),
+            profiles: Mutex::new(HashMap::new()),
             memory,
         })
     }
@@ -166,6 +174,7 @@ impl Table {
     /// The column as it is read (string columns of Parquet files as
     /// dictionaries), kept when the budget allows.
     fn kept_or_read(&self, index: usize) -> Result<ArrayRef, DataError> {
+        self.values(index)?;
         if let Reader::Csv(all) = &self.reader {
             let all = all.get_or_init(|| self.read_csv());
             return match all {
@@ -181,6 +190,45 @@ impl Table {
             .unwrap_or_else(|panic| Err(self.panicked(index, &panic)))?;
         self.memory.keep(key, &array);
         Ok(array)
+    }
+
+    /// The column's profile on the grid `params`, made by `make` the
+    /// first time it is asked for.
+    pub(crate) fn profiled<E>(
+        &self,
+        index: usize,
+        params: &Params,
+        make: impl FnOnce() -> Result<Profiled, E>,
+    ) -> Result<Arc<Profiled>, E> {
+        let key = (index, params.mantissa_bits, params.category_cap);
+        let kept = self.profiles.lock().ok().and_then(|m| m.get(&key).cloned());
+        if let Some(p) = kept {
+            return Ok(p);
+        }
+        let made = Arc::new(make()?);
+        if let Ok(mut m) = self.profiles.lock() {
+            m.insert(key, made.clone());
+        }
+        Ok(made)
+    }
+
+    /// The profile a profile artifact holds.
+    pub(crate) fn profile(&self) -> Option<&Arc<Profile>> {
+        match &self.reader {
+            Reader::Profile(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Refuses to read values from a profile, naming the column.
+    fn values(&self, index: usize) -> Result<(), DataError> {
+        match self.reader {
+            Reader::Profile(_) => Err(DataError::ProfileValues {
+                path: self.path.clone(),
+                column: self.schema.field(index).name().clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// A summary of the column learned earlier in the run.
@@ -202,6 +250,7 @@ impl Table {
         index: usize,
         visit: &mut dyn FnMut(&dyn Array) -> Result<(), E>,
     ) -> Result<(), ScanError<E>> {
+        self.values(index).map_err(ScanError::Data)?;
         let key = (self.serial, index);
         let kept = match &self.reader {
             Reader::Csv(_) => Some(self.kept_or_read(index).map_err(ScanError::Data)?),
@@ -304,8 +353,8 @@ impl Table {
                     .collect::<Result<_, _>>()
                     .map_err(|e| bad(arrow_message(&e)))?
             }
-            // Served by `read_csv`.
-            Reader::Csv(_) => Vec::new(),
+            // Served by `read_csv`; refused by `values`.
+            Reader::Csv(_) | Reader::Profile(_) => Vec::new(),
         };
         let column: Vec<&dyn Array> = batches.iter().map(|b| b.column(0).as_ref()).collect();
         self.joined(index, &column)
@@ -420,6 +469,22 @@ fn open_format(
             }
             Ok((schema, rows, Reader::Arrow))
         }
+        Format::Profile => {
+            let bytes = files::read(path, sizes.max_table_bytes, "[limits] max_table_size")
+                .map_err(|e| DataError::file(path, e))?;
+            let profile = mltest_kernels::profile::file::decode(&bytes)
+                .map_err(|e| DataError::corrupt(path, format!("not a valid profile: {e}")))?;
+            let fields: Vec<arrow::datatypes::Field> = profile
+                .columns
+                .iter()
+                .map(|c| arrow::datatypes::Field::new(&c.name, c.data_type.clone(), true))
+                .collect();
+            Ok((
+                Arc::new(arrow::datatypes::Schema::new(fields)),
+                profile.rows(),
+                Reader::Profile(Arc::new(profile)),
+            ))
+        }
         Format::Json | Format::Mlmodel => Err(DataError::WrongKind {
             name: spec.name.clone(),
             actual: "document",
@@ -525,6 +590,7 @@ mod tests {
             delimiter: b',',
             registry: None,
             absent: None,
+            sha256: None,
         }
     }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use miette::Report;
+use mltest_kernels::profile::Params;
 
 use crate::gate;
 use crate::host::{ComponentCache, Host, Origin};
@@ -58,6 +59,11 @@ enum Command {
     Init(InitArgs),
     /// Check a suite file (syntax, artifacts, plugins, parameters) without running it.
     Validate(SuiteArgs),
+    /// Profile tables once, for drift against them many times: exact counts,
+    /// sums, bucket counts and category counts per column, in one file
+    /// (.mltp) a suite uses where it would use the table. Several inputs
+    /// (the parts of one dataset, or earlier profiles) are merged.
+    Profile(ProfileArgs),
     /// Pin every plugin the suite uses (and, with --artifacts, its
     /// artifacts) in a lockfile beside it: mltest.toml → mltest.lock.
     Lock(lock::LockArgs),
@@ -271,6 +277,27 @@ struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+struct ProfileArgs {
+    /// Tables (Parquet, CSV, Arrow IPC) or profiles (.mltp).
+    #[arg(required = true, value_name = "TABLE")]
+    inputs: Vec<PathBuf>,
+    /// The profile to write.
+    #[arg(short, long, value_name = "FILE.mltp")]
+    output: PathBuf,
+    /// Mantissa bits a bucket keeps (0 to 52): bucket width is 2^-m of a
+    /// value's binade; 52 is lossless, one bucket per distinct value.
+    #[arg(long, value_name = "M", default_value_t = Params::default().mantissa_bits)]
+    mantissa_bits: u8,
+    /// Categories counted by name per column; past it, the rest are
+    /// counted together (exactly).
+    #[arg(long, value_name = "N", default_value_t = Params::default().category_cap)]
+    category_cap: u32,
+    /// Only these columns (names or glob patterns, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "PATTERN")]
+    columns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 struct PluginsArgs {
     /// Also list the plugins this suite declares.
     #[arg(long)]
@@ -302,6 +329,7 @@ pub fn main() -> u8 {
     let result = match cli.command {
         Command::Run(args) => run_command(&args, &cli.cache),
         Command::Validate(args) => validate_command(&args, &cli.cache),
+        Command::Profile(args) => profile_command(&args),
         Command::Report(args) => report_command(&args),
         Command::Init(args) => init_command(&args, &cli.cache),
         Command::Lock(args) => lock::lock_command(&args, &cli.cache),
@@ -486,6 +514,35 @@ fn finish(result: &mltest_report::RunResult, args: &ReportArgs) -> Result<u8, Co
         return Err(CommandError::internal(UsageError(failed_writes.join("; "))));
     }
     Ok(result.exit_code())
+}
+
+fn profile_command(args: &ProfileArgs) -> Result<u8, CommandError> {
+    let request = crate::profile::Request {
+        inputs: args.inputs.clone(),
+        output: args.output.clone(),
+        params: Params {
+            mantissa_bits: args.mantissa_bits,
+            category_cap: args.category_cap,
+        },
+        columns: args.columns.clone(),
+    };
+    let started = std::time::Instant::now();
+    let written = crate::profile::profile(&request).map_err(CommandError::invalid)?;
+    let mut out = anstream::stdout();
+    let _ = writeln!(
+        out,
+        "wrote {}: {} columns, {} rows from {} source{} in {:.2} s\nsha256:{}  (pin it: `{{ path = \"{}\", sha256 = \"{}\" }}`)",
+        args.output.display(),
+        written.columns,
+        written.rows,
+        written.sources,
+        if written.sources == 1 { "" } else { "s" },
+        started.elapsed().as_secs_f64(),
+        written.sha256,
+        args.output.display(),
+        written.sha256,
+    );
+    Ok(exit_code::PASSED)
 }
 
 /// Saved reports larger than this are refused (a report is capped per

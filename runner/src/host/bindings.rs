@@ -2,7 +2,7 @@
 //! `wit/since_v*` folder. Both versions' resources are the same host
 //! handles, so the 0.1 adapter ([`super::v0_1`]) passes them straight on.
 
-/// `mltest:plugin@0.2.0`, the current contract.
+/// `mltest:plugin@0.2.x`, the current contract.
 pub(crate) mod current {
     wasmtime::component::bindgen!({
         path: "../wit/since_v0.2.0",
@@ -84,7 +84,10 @@ impl From<crate::catalog::DataError> for WitError {
             | D::NoColumn { .. } => WitError::NotFound(message),
             D::WrongKind { .. } => WitError::InvalidArgument(message),
             D::Io { path, .. } | D::Corrupt { path, .. } | D::Empty { path } => located(path, None),
-            D::BadColumn { path, column, .. } => located(path, Some(column)),
+            D::BadColumn { path, column, .. } | D::ProfileValues { path, column } => {
+                located(path, Some(column))
+            }
+            D::DigestMismatch { path, .. } => located(path, None),
             D::Command { .. } => WitError::Data(WitDataError {
                 message,
                 file: None,

@@ -27,6 +27,7 @@ use super::state::{CheckState, ColumnHandle, Fallible, TableHandle};
 use crate::catalog::{Memory, Table, TableColumn};
 use mltest_kernels as k;
 use mltest_kernels::Chunks;
+use mltest_kernels::profile::{ColumnProfile, Params as ProfileParams};
 
 /// The handle's column, cloned (cheaply) so the work can move to a thread.
 fn column(state: &CheckState, handle: &Resource<ColumnHandle>) -> wasmtime::Result<ColumnHandle> {
@@ -351,12 +352,18 @@ impl profile::Host for CheckState {
         )?;
         let (reference, current) = (table(self, &reference)?, table(self, &current)?);
         let memory = self.catalog.memory().clone();
+        let grid = profile_grid(&reference, &current);
         bounded(self.deadline(), move || {
             Ok(fan_out(
                 &memory,
                 &columns,
                 |_| 0,
                 |name| {
+                    if let Some(grid) = &grid {
+                        let a = column_profile(&reference, name, grid)?;
+                        let b = column_profile(&current, name, grid)?;
+                        return Ok(pair_from_profiles(&a, &b, distinct_limit));
+                    }
                     let (r, c) = pair(&reference, &current, name)?;
                     let p = k::backend().profile(&r, &c, distinct_limit.into());
                     let p = pair_finish(&r, &c, p)?;
@@ -375,6 +382,135 @@ impl profile::Host for CheckState {
     }
 }
 
+/// One side of a drift pair as a profile on the grid `params`: the
+/// profile's own column, or the table's column profiled in one pass.
+/// Kept by the table, so the checks of a run profile a column once.
+fn column_profile(
+    table: &Arc<Table>,
+    name: &str,
+    params: &ProfileParams,
+) -> Result<Arc<ColumnProfile>, WitError> {
+    if let Some(profile) = table.profile() {
+        let column = profile.column(name).ok_or_else(|| {
+            WitError::from(crate::catalog::DataError::NoColumn {
+                path: table.path().to_path_buf(),
+                column: name.to_string(),
+            })
+        })?;
+        return Ok(Arc::new(column.coarsened(&profile.meta.params, params)));
+    }
+    let index = table.index_of(name)?;
+    table.profiled(index, params, || {
+        let column = TableColumn::new(table.clone(), name)?;
+        let profiled = ColumnProfile::of(name, &column, params);
+        if let Some(e) = column.take_failure() {
+            return Err(e.into());
+        }
+        profiled.map_err(|e| column_error(table, name, e))
+    })
+}
+
+/// A pair's profile (types, counts, capped distinct counts) from column
+/// profiles: distinct counts are exact below the category cap, and past it
+/// "more than the limit".
+fn pair_from_profiles(a: &ColumnProfile, b: &ColumnProfile, limit: u32) -> profile::PairProfile {
+    let limit64 = u64::from(limit);
+    let count = |p: &ColumnProfile| match p.categories.remainder {
+        0 => p.categories.kept.len() as u64,
+        _ => limit64 + 1,
+    };
+    let both = match a.categories.remainder + b.categories.remainder {
+        0 => {
+            let mut all: Vec<&k::sample::Category> = a
+                .categories
+                .kept
+                .iter()
+                .chain(&b.categories.kept)
+                .map(|(c, _)| c)
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all.len() as u64
+        }
+        _ => limit64 + 1,
+    };
+    let side = |p: &ColumnProfile| profile::SideProfile {
+        rows: p.rows,
+        nulls: p.nulls,
+        nans: p.nans,
+        infinities: p.infinities(),
+    };
+    profile::PairProfile {
+        reference_type: data_type(&a.data_type),
+        current_type: data_type(&b.data_type),
+        reference: side(a),
+        current: side(b),
+        distinct_reference: distinct(count(a), limit),
+        distinct_current: distinct(count(b), limit),
+        distinct_both: distinct(both, limit),
+    }
+}
+
+/// The common bucket grid of a pair with a profile side, if it has one.
+fn profile_grid(reference: &Table, current: &Table) -> Option<ProfileParams> {
+    let params = |t: &Table| t.profile().map(|p| p.meta.params);
+    match (params(reference), params(current)) {
+        (Some(a), Some(b)) => Some(a.common(&b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Drift statistics for a table pair, either of which may be a profile:
+/// two tables take the exact kernels, a pair with a profile compares two
+/// profiles on a common grid. One path for `drift` and `drift-estimates`.
+fn estimates(
+    state: &CheckState,
+    reference: &Resource<TableHandle>,
+    current: &Resource<TableHandle>,
+    requests: Vec<drift::DriftRequest>,
+) -> Fallible<Vec<Result<k::profile::Estimate, WitError>>> {
+    at_most("drift requests", requests.len(), MAX_BATCH)?;
+    for r in &requests {
+        check_binning(&r.binning)?;
+    }
+    let (reference, current) = (table(state, reference)?, table(state, current)?);
+    let memory = state.catalog.memory().clone();
+    let grid = profile_grid(&reference, &current);
+    bounded(state.deadline(), move || {
+        let working = |r: &drift::DriftRequest| match (r.kind, grid) {
+            // Numbers are sorted, an f64 per row on each side; profiling
+            // streams.
+            (drift::ColumnKind::Numerical, None) => {
+                (reference.num_rows().saturating_add(current.num_rows())).saturating_mul(8)
+            }
+            _ => 0,
+        };
+        Ok(fan_out(&memory, &requests, working, |r| {
+            let wanted = request(r.method, r.kind, r.binning);
+            if let Some(grid) = &grid {
+                let a = column_profile(&reference, &r.column, grid)?;
+                let b = column_profile(&current, &r.column, grid)?;
+                let failed = |e| {
+                    let side = if current.profile().is_some() {
+                        &reference
+                    } else {
+                        &current
+                    };
+                    column_error(side, &r.column, e)
+                };
+                return k::profile::estimate(&a, &b, grid, &wanted).map_err(failed);
+            }
+            let (a, b) = pair(&reference, &current, &r.column)?;
+            let result = k::backend().two_sample(&a, &b, &wanted);
+            pair_finish(&a, &b, result).map(k::profile::Estimate::exact)
+        }))
+    })
+}
+
+fn bounds((low, high): (f64, f64)) -> drift::Bounds {
+    drift::Bounds { low, high }
+}
+
 impl drift::Host for CheckState {
     fn drift(
         &mut self,
@@ -382,26 +518,50 @@ impl drift::Host for CheckState {
         current: Resource<TableHandle>,
         requests: Vec<drift::DriftRequest>,
     ) -> Fallible<Vec<Result<drift::DriftResult, WitError>>> {
-        at_most("drift requests", requests.len(), MAX_BATCH)?;
-        for r in &requests {
-            check_binning(&r.binning)?;
-        }
-        let (reference, current) = (table(self, &reference)?, table(self, &current)?);
-        let memory = self.catalog.memory().clone();
-        bounded(self.deadline(), move || {
-            let working = |r: &drift::DriftRequest| match r.kind {
-                // Numbers are sorted, an f64 per row on each side.
-                drift::ColumnKind::Numerical => {
-                    (reference.num_rows().saturating_add(current.num_rows())).saturating_mul(8)
+        let results = match estimates(self, &reference, &current, requests)? {
+            Ok(results) => results,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(results
+            .into_iter()
+            .map(|e| {
+                let e = e?;
+                match e.exactness {
+                    k::profile::Exactness::Exact => Ok(drift_result(e.result)),
+                    k::profile::Exactness::Bracketed => Err(WitError::Unsupported(format!(
+                        "from a profile this statistic is only bracketed ({}); ask with drift-estimates (mltest:plugin@0.2.1)",
+                        e.result.detail
+                    ))),
                 }
-                drift::ColumnKind::Categorical => 0,
-            };
-            Ok(fan_out(&memory, &requests, working, |r| {
-                let (a, b) = pair(&reference, &current, &r.column)?;
-                let result = k::backend().two_sample(&a, &b, &request(r.method, r.kind, r.binning));
-                pair_finish(&a, &b, result).map(drift_result)
-            }))
-        })
+            })
+            .collect()))
+    }
+
+    fn drift_estimates(
+        &mut self,
+        reference: Resource<TableHandle>,
+        current: Resource<TableHandle>,
+        requests: Vec<drift::DriftRequest>,
+    ) -> Fallible<Vec<Result<drift::DriftEstimate, WitError>>> {
+        let results = match estimates(self, &reference, &current, requests)? {
+            Ok(results) => results,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(Ok(results
+            .into_iter()
+            .map(|e| {
+                let e = e?;
+                Ok(drift::DriftEstimate {
+                    exactness: match e.exactness {
+                        k::profile::Exactness::Exact => drift::Exactness::Exact,
+                        k::profile::Exactness::Bracketed => drift::Exactness::Bracketed,
+                    },
+                    statistic: bounds(e.statistic),
+                    p_value: e.p_value.map(bounds),
+                    value: drift_result(e.result),
+                })
+            })
+            .collect()))
     }
 
     fn drift_pair(

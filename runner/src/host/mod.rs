@@ -80,15 +80,28 @@ pub(crate) struct Plugin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Contract {
     V0_1,
-    V0_2,
+    /// 0.2.x: the patch is the newest the component imports from.
+    V0_2(u32),
 }
 
 impl Contract {
-    pub(crate) fn version(self) -> &'static str {
+    pub(crate) fn version(self) -> String {
         match self {
-            Contract::V0_1 => "0.1.0",
-            Contract::V0_2 => "0.2.0",
+            Contract::V0_1 => "0.1.0".into(),
+            Contract::V0_2(patch) => format!("0.2.{patch}"),
         }
+    }
+
+    /// The newest 0.2 patch among a component's imports
+    /// (`mltest:plugin/drift@0.2.1`, say).
+    fn patch(component: &Component, engine: &Engine) -> u32 {
+        component
+            .component_type()
+            .imports(engine)
+            .filter_map(|(name, _)| name.strip_prefix("mltest:plugin/")?.split_once("@0.2."))
+            .filter_map(|(_, patch)| patch.parse().ok())
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -113,9 +126,9 @@ struct Described {
 }
 
 impl Pre {
-    fn contract(&self) -> Contract {
+    fn contract(&self, component: &Component, engine: &Engine) -> Contract {
         match self {
-            Pre::Current(_) => Contract::V0_2,
+            Pre::Current(_) => Contract::V0_2(Contract::patch(component, engine)),
             Pre::V0_1(_) => Contract::V0_1,
         }
     }
@@ -311,7 +324,7 @@ impl Host {
             .map_err(|e| err(format!("not a valid component: {e:#}")))?;
         let pre = self.pre(&component).map_err(|e| {
             err(format!(
-                "does not fit the check world of mltest:plugin@0.2.0 or @0.1.0: {e:#}"
+                "does not fit the check world of mltest:plugin@0.2 or @0.1.0: {e:#}"
             ))
         })?;
         // `describe` runs in a store of its own, with the default limits.
@@ -341,7 +354,7 @@ impl Host {
             version: info.version,
             summary: info.summary,
             params_schema,
-            contract: pre.contract(),
+            contract: pre.contract(&component, &self.engine),
             capabilities: info.capabilities.into_iter().map(grant_name).collect(),
             pre,
         })

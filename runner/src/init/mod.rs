@@ -117,6 +117,7 @@ pub(crate) fn write(inputs: &Inputs) -> Result<Written, InitError> {
             format,
             registry: None,
             absent: None,
+            sha256: None,
         });
     }
     let catalog = Catalog::new(&specs, &[], SizeLimits::default());

@@ -145,6 +145,9 @@ pub(crate) struct ArtifactSpec {
     /// Why the artifact cannot exist in this run (the model has no champion
     /// yet); plugins see it as `absent` and decide what that means.
     pub(crate) absent: Option<String>,
+    /// Pins a local file's bytes (a reference profile, say); a file that
+    /// differs is refused when read. Registry files pin in `registry`.
+    pub(crate) sha256: Option<String>,
 }
 
 /// Which registry files an artifact stands for.
@@ -198,10 +201,12 @@ pub(crate) enum Format {
     Arrow,
     Json,
     Mlmodel,
+    /// A column profile (`mltest profile`), read where drift reads a table.
+    Profile,
 }
 
 impl Format {
-    pub(crate) const NAMES: &[&str] = &["parquet", "csv", "arrow", "json", "mlmodel"];
+    pub(crate) const NAMES: &[&str] = &["parquet", "csv", "arrow", "json", "mlmodel", "profile"];
 
     pub(crate) fn from_name(name: &str) -> Option<Format> {
         Some(match name {
@@ -210,6 +215,7 @@ impl Format {
             "arrow" | "feather" | "ipc" => Format::Arrow,
             "json" => Format::Json,
             "mlmodel" => Format::Mlmodel,
+            "profile" | "mltp" => Format::Profile,
             // Extensions that name a format too.
             "pq" => Format::Parquet,
             "tsv" => Format::Csv,

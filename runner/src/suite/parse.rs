@@ -34,7 +34,7 @@ const LIMIT_KEYS: &[&str] = &["max_table_size", "max_document_size", "memory"];
 const COMMAND_KEYS: &[&str] = &["run", "runs", "timeout", "env", "outputs"];
 const OUTPUT_KEYS: &[&str] = &["path", "format", "delimiter"];
 const DEFAULT_KEYS: &[&str] = &["timeout", "memory", "severity"];
-const ARTIFACT_KEYS: &[&str] = &["path", "format", "delimiter"];
+const ARTIFACT_KEYS: &[&str] = &["path", "format", "delimiter", "sha256"];
 const PLUGIN_KEYS: &[&str] = &["path", "oci", "sha256"];
 const CHECK_KEYS: &[&str] = &[
     "id",
@@ -531,6 +531,28 @@ impl Parser<'_> {
         })
     }
 
+    /// An optional `sha256 = "[sha256:]HEX"` pin: `Some(None)` when absent,
+    /// `None` (reported) when malformed.
+    pub(super) fn pin(&mut self, table: &DeTable<'_>) -> Option<Option<String>> {
+        let Some(v) = get(table, "sha256") else {
+            return Some(None);
+        };
+        let digest = self.string(v, "sha256")?.to_ascii_lowercase();
+        let digest = digest
+            .strip_prefix("sha256:")
+            .unwrap_or(&digest)
+            .to_string();
+        if !crate::files::is_sha256_hex(&digest) {
+            self.report(self.new_error(
+                ErrorKind::InvalidValue,
+                v.span(),
+                "sha256 must be 64 hex digits",
+            ));
+            return None;
+        }
+        Some(Some(digest))
+    }
+
     fn artifact(&mut self, name: &str, value: &Value<'_>) -> Option<ArtifactSpec> {
         let span = value.span();
         if !valid_name(name) {
@@ -545,8 +567,8 @@ impl Parser<'_> {
             );
             return None;
         }
-        let (path_value, format_value, delimiter) = match value.get_ref() {
-            DeValue::String(_) => (value, None, None),
+        let (path_value, format_value, delimiter, sha256) = match value.get_ref() {
+            DeValue::String(_) => (value, None, None, None),
             DeValue::Table(t) if get(t, "mlflow").is_some() => {
                 let kind = get(t, "mlflow")?;
                 let (source, format) = self.registry_source(name, t, kind)?;
@@ -558,6 +580,7 @@ impl Parser<'_> {
                         .delimiter(get(t, "delimiter"), source.path.as_deref().unwrap_or(""))?,
                     registry: Some(source),
                     absent: None,
+                    sha256: None,
                 });
             }
             DeValue::Table(t) => {
@@ -567,7 +590,7 @@ impl Parser<'_> {
                         .help("write `name = \"path/to/file\"` or `name = { path = \"...\", format = \"csv\" }`"));
                     return None;
                 };
-                (path, get(t, "format"), get(t, "delimiter"))
+                (path, get(t, "format"), get(t, "delimiter"), self.pin(t)?)
             }
             other => {
                 self.report(
@@ -598,6 +621,7 @@ impl Parser<'_> {
             delimiter: delim,
             registry: None,
             absent: None,
+            sha256,
         })
     }
 
@@ -672,25 +696,7 @@ impl Parser<'_> {
                 return None;
             }
         };
-        let sha256 = match get(table, "sha256") {
-            Some(v) => {
-                let digest = self.string(v, "sha256")?.to_ascii_lowercase();
-                let digest = digest
-                    .strip_prefix("sha256:")
-                    .unwrap_or(&digest)
-                    .to_string();
-                if !crate::files::is_sha256_hex(&digest) {
-                    self.report(self.new_error(
-                        ErrorKind::InvalidValue,
-                        v.span(),
-                        "sha256 must be 64 hex digits",
-                    ));
-                    return None;
-                }
-                Some(digest)
-            }
-            None => None,
-        };
+        let sha256 = self.pin(table)?;
         Some(PluginSpec {
             name: name.to_string(),
             source,

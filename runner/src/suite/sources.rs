@@ -121,21 +121,7 @@ impl Parser<'_> {
                 self.format(get(table, "format"), &spanned, Path::new(raw), raw)?
             }
         };
-        let sha256 = match get(table, "sha256") {
-            None => None,
-            Some(v) => {
-                let s = self.string(v, "sha256")?.to_ascii_lowercase();
-                if !crate::files::is_sha256_hex(&s) {
-                    self.report(self.new_error(
-                        ErrorKind::InvalidValue,
-                        v.span(),
-                        "sha256 must be 64 hexadecimal digits",
-                    ));
-                    return None;
-                }
-                Some(s)
-            }
-        };
+        let sha256 = self.pin(table)?;
         Some((
             RegistrySource {
                 kind,
