@@ -49,7 +49,7 @@ fn a_0_1_plugin_runs_unchanged_through_the_adapter() {
     let legacy = check(&report, "legacy");
     assert_eq!(legacy["outcome"], "pass", "{legacy:#}");
     assert_eq!(legacy["plugin_contract"], "0.1.0");
-    assert_eq!(check(&report, "psi-now")["plugin_contract"], "0.2.0");
+    assert_eq!(check(&report, "psi-now")["plugin_contract"], "0.2.1");
     assert_eq!(legacy["logs"][0], "info: running on the 0.1 contract");
 
     let observed = |f: &serde_json::Value| f["observed"].as_f64().unwrap();
@@ -124,7 +124,7 @@ fn plugins_list_their_contract_and_capabilities() {
     assert_eq!(out.code(), 0, "{}", out.all());
     let text = out.all();
     assert!(
-        text.contains("contract mltest:plugin@0.2.0 (may use: clock, random)"),
+        text.contains("contract mltest:plugin@0.2.1 (may use: clock, random)"),
         "{text}"
     );
 }

@@ -16,6 +16,7 @@ mod gate;
 mod hostile;
 mod init;
 mod performance;
+mod profiles;
 mod python;
 mod reports;
 mod sandbox;

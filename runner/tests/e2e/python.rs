@@ -81,7 +81,7 @@ fn the_label_leakage_plugin_finds_leaks_as_scikit_learn_measures_them() {
     let (run, report) = scratch.run_suite("leakage.toml", &[]);
     assert_eq!(run.code(), 1, "{}", run.all());
     let leakage = check(&report, "leakage");
-    assert_eq!(leakage["plugin_contract"], "0.2.0");
+    assert_eq!(leakage["plugin_contract"], "0.2.1");
     let expected: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("plugins/label-leakage/tests/expected.json")).unwrap(),
     )
