@@ -10,6 +10,11 @@
 #   BENCH_MLTEST=/path/to/mltest ...          # another binary
 #   BENCH_BASELINE=/path/to/old/mltest ...    # also time an older mltest (whole tables in memory)
 #   BENCH_BASELINE_SIZES="1m 10m" ...         # sizes the baseline runs at (default 1m 10m)
+#   BENCH_PROFILE_SIZES="1m 10m" ...          # sizes "profile once, compare many" runs at (default: all)
+#
+# Profile once: the reference is profiled once (`mltest profile`, default
+# grid), then the same suite runs with the profile as its reference against
+# the current table; the verdicts must be the table run's.
 #
 # Needs bench/drift/.venv (see bench/drift/EVIDENTLY.md), GNU time, and disk:
 # about 10 GB per side at 100M rows, under bench/scale/data (kept between runs).
@@ -22,6 +27,7 @@ sizes="${BENCH_SIZES:-1m 10m 100m}"
 scipy_sizes="${BENCH_SCIPY_SIZES:-1m 10m}"
 baseline="${BENCH_BASELINE:-}"
 baseline_sizes="${BENCH_BASELINE_SIZES:-1m 10m}"
+profile_sizes="${BENCH_PROFILE_SIZES:-$sizes}"
 py="$root/bench/drift/.venv/bin/python"
 bin="${BENCH_MLTEST:-$root/target/release/mltest}"
 die() { echo "run.sh: error: $*" >&2; exit 1; }
@@ -66,6 +72,23 @@ errors = [f["name"] for f in findings if f.get("outcome") == "error"]
 if bad or errors or len(findings) != 21:
     sys.exit(f"the run is unusable: errored checks {bad}, findings in error {errors}, {len(findings)} findings")
 PY
+    if [[ " $profile_sizes " == *" $size "* ]]; then
+        measure "mltest profile (the reference, once)" "$n" "$bin" profile "$data/reference-$size.parquet" -o "$data/reference-$size.mltp"
+        sed -e "s/@SIZE@/$size/g" "$here/suite-profile.toml.in" >"$data/suite-profile-$size.toml"
+        measure "mltest (drift, reference profile vs current table)" "$n" "$bin" run "$data/suite-profile-$size.toml" --json "$work/profiled-$size.json"
+        "$py" - "$work/report-$size.json" "$work/profiled-$size.json" <<'PY'
+import json, sys
+table, profiled = (json.load(open(p)) for p in sys.argv[1:])
+def verdicts(r):
+    return {f["name"]: f["outcome"] for c in r["checks"] for f in c["findings"]}
+a, b = verdicts(table), verdicts(profiled)
+differ = sorted(k for k in a if a[k] != b.get(k))
+props = [f.get("properties", {}) for c in profiled["checks"] for f in c["findings"]]
+bracketed = sum(p.get("exactness") == "bracketed" for p in props)
+inconclusive = sum(p.get("inconclusive") == "true" for p in props)
+print(f"profile vs table: {len(a) - len(differ)}/{len(a)} findings agree; {bracketed} bracketed, {inconclusive} inconclusive; differ: {differ}")
+PY
+    fi
     if [[ -n "$baseline" && " $baseline_sizes " == *" $size "* ]]; then
         "$baseline" run "$data/suite-$size.toml" >/dev/null 2>&1 || true
         measure "mltest before (baseline binary)" "$n" "$baseline" run "$data/suite-$size.toml"

@@ -28,7 +28,7 @@ pub fn suite(text: &str) -> usize {
 }
 
 /// Reads `bytes` as an artifact of `format` (`parquet`, `arrow`, `csv`,
-/// `json`, `mlmodel`), every column of a table included. Returns whether
+/// `json`, `mlmodel`, `profile`), every column of a table included. Returns whether
 /// it read; an error must name the file.
 pub fn artifact(bytes: &[u8], format: &str) -> bool {
     let Some(format) = Format::from_name(format) else {
