@@ -40,6 +40,19 @@ impl Method {
     pub fn needs_categories(self) -> bool {
         matches!(self, Method::ChiSquare | Method::ChiSquareGof | Method::Z)
     }
+
+    /// Refuses a method asked of the wrong kind of comparison.
+    pub(crate) fn check_kind(self, kind: Kind) -> Result<(), KernelError> {
+        match kind {
+            Kind::Numerical if self.needs_categories() => Err(KernelError(format!(
+                "{self:?} compares categories; ask for the categorical kind"
+            ))),
+            Kind::Categorical if self.needs_numbers() => Err(KernelError(format!(
+                "{self:?} compares numbers; ask for the numerical kind"
+            ))),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Whether the values are compared as numbers or as categories.
@@ -90,14 +103,9 @@ pub fn two_sample(
     current: &dyn Chunks,
     request: &DriftRequest,
 ) -> Result<DriftResult, KernelError> {
+    request.method.check_kind(request.kind)?;
     match request.kind {
         Kind::Numerical => {
-            if request.method.needs_categories() {
-                return Err(KernelError(format!(
-                    "{:?} compares categories; ask for the categorical kind",
-                    request.method
-                )));
-            }
             // Both sides read and sorted at once, one core each.
             let (r, c) = rayon::join(
                 || NumericSample::from_chunks(reference),
@@ -109,12 +117,6 @@ pub fn two_sample(
             numerical(&r, &c, request)
         }
         Kind::Categorical => {
-            if request.method.needs_numbers() {
-                return Err(KernelError(format!(
-                    "{:?} compares numbers; ask for the numerical kind",
-                    request.method
-                )));
-            }
             // Numbers stay numbers when both sides are numeric, so `1` and
             // `1.0` are one category.
             let as_numbers = super::views::is_numeric(reference.value_type())

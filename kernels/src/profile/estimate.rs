@@ -55,14 +55,9 @@ pub fn estimate(
     params: &Params,
     request: &DriftRequest,
 ) -> Result<Estimate, KernelError> {
+    request.method.check_kind(request.kind)?;
     match request.kind {
         Kind::Numerical => {
-            if request.method.needs_categories() {
-                return Err(KernelError(format!(
-                    "{:?} compares categories; ask for the categorical kind",
-                    request.method
-                )));
-            }
             for side in [reference, current] {
                 if !side.numeric() {
                     return Err(crate::views::not_numerical(&side.data_type));
@@ -71,12 +66,6 @@ pub fn estimate(
             numerical(reference, current, params, request)
         }
         Kind::Categorical => {
-            if request.method.needs_numbers() {
-                return Err(KernelError(format!(
-                    "{:?} compares numbers; ask for the numerical kind",
-                    request.method
-                )));
-            }
             if reference.numeric() != current.numeric() {
                 return Err(KernelError(
                     "a numeric and a text column compare as categories only as two tables (a profile keeps numbers as numbers)".into(),

@@ -244,20 +244,7 @@ impl Moments {
 mod tests {
     use super::*;
 
-    /// SplitMix64, for reproducible test data.
-    struct SplitMix64(u64);
-    impl SplitMix64 {
-        fn new(seed: u64) -> Self {
-            SplitMix64(seed)
-        }
-        fn next_u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-    }
+    use crate::quality::rng::SplitMix64;
 
     #[test]
     fn sums_are_exact_and_order_free() {
@@ -300,7 +287,7 @@ mod tests {
             for _ in 0..50 {
                 // Integers times 2^-10: exactly representable, and their
                 // sum is exact in i128.
-                let k = (rng.next_u64() >> 20) as i64 - (1 << 43);
+                let k = (rng.next() >> 20) as i64 - (1 << 43);
                 exact += k as i128;
                 m.add(k as f64 / 1024.0);
             }

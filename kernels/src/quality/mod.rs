@@ -20,7 +20,7 @@ pub mod paired;
 #[cfg(test)]
 mod reference;
 pub mod regression;
-mod rng;
+pub(crate) mod rng;
 
 pub use binary::{BinaryMetric, BinaryOptions, BinaryRows, Ranking};
 pub use multiclass::{MulticlassMetric, MulticlassRows};

@@ -10,6 +10,12 @@
 pub(crate) struct SplitMix64(u64);
 
 impl SplitMix64 {
+    /// A stream from this state (tests draw their data from one).
+    #[cfg(test)]
+    pub(crate) fn new(state: u64) -> SplitMix64 {
+        SplitMix64(state)
+    }
+
     pub(crate) fn for_resample(seed: u64, resample: u32) -> SplitMix64 {
         SplitMix64(seed.wrapping_add((u64::from(resample) + 1).wrapping_mul(0xD1B5_4A32_D192_ED03)))
     }

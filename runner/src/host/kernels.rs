@@ -463,7 +463,19 @@ fn profile_grid(reference: &Table, current: &Table) -> Option<ProfileParams> {
 /// Drift statistics for a table pair, either of which may be a profile:
 /// two tables take the exact kernels, a pair with a profile compares two
 /// profiles on a common grid. One path for `drift` and `drift-estimates`.
-fn estimates(
+/// Each result through `answer`, in the contract's terms.
+fn estimates<T>(
+    state: &CheckState,
+    reference: &Resource<TableHandle>,
+    current: &Resource<TableHandle>,
+    requests: Vec<drift::DriftRequest>,
+    answer: impl Fn(k::profile::Estimate) -> Result<T, WitError>,
+) -> Fallible<Vec<Result<T, WitError>>> {
+    Ok(estimated(state, reference, current, requests)?
+        .map(|all| all.into_iter().map(|e| e.and_then(&answer)).collect()))
+}
+
+fn estimated(
     state: &CheckState,
     reference: &Resource<TableHandle>,
     current: &Resource<TableHandle>,
@@ -518,23 +530,15 @@ impl drift::Host for CheckState {
         current: Resource<TableHandle>,
         requests: Vec<drift::DriftRequest>,
     ) -> Fallible<Vec<Result<drift::DriftResult, WitError>>> {
-        let results = match estimates(self, &reference, &current, requests)? {
-            Ok(results) => results,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(Ok(results
-            .into_iter()
-            .map(|e| {
-                let e = e?;
-                match e.exactness {
-                    k::profile::Exactness::Exact => Ok(drift_result(e.result)),
-                    k::profile::Exactness::Bracketed => Err(WitError::Unsupported(format!(
-                        "from a profile this statistic is only bracketed ({}); ask with drift-estimates (mltest:plugin@0.2.1)",
-                        e.result.detail
-                    ))),
-                }
-            })
-            .collect()))
+        estimates(self, &reference, &current, requests, |e| {
+            match e.exactness {
+                k::profile::Exactness::Exact => Ok(drift_result(e.result)),
+                k::profile::Exactness::Bracketed => Err(WitError::Unsupported(format!(
+                    "from a profile this statistic is only bracketed ({}); ask with drift-estimates (mltest:plugin@0.2.1)",
+                    e.result.detail
+                ))),
+            }
+        })
     }
 
     fn drift_estimates(
@@ -543,25 +547,17 @@ impl drift::Host for CheckState {
         current: Resource<TableHandle>,
         requests: Vec<drift::DriftRequest>,
     ) -> Fallible<Vec<Result<drift::DriftEstimate, WitError>>> {
-        let results = match estimates(self, &reference, &current, requests)? {
-            Ok(results) => results,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(Ok(results
-            .into_iter()
-            .map(|e| {
-                let e = e?;
-                Ok(drift::DriftEstimate {
-                    exactness: match e.exactness {
-                        k::profile::Exactness::Exact => drift::Exactness::Exact,
-                        k::profile::Exactness::Bracketed => drift::Exactness::Bracketed,
-                    },
-                    statistic: bounds(e.statistic),
-                    p_value: e.p_value.map(bounds),
-                    value: drift_result(e.result),
-                })
+        estimates(self, &reference, &current, requests, |e| {
+            Ok(drift::DriftEstimate {
+                exactness: match e.exactness {
+                    k::profile::Exactness::Exact => drift::Exactness::Exact,
+                    k::profile::Exactness::Bracketed => drift::Exactness::Bracketed,
+                },
+                statistic: bounds(e.statistic),
+                p_value: e.p_value.map(bounds),
+                value: drift_result(e.result),
             })
-            .collect()))
+        })
     }
 
     fn drift_pair(

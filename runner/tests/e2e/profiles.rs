@@ -7,10 +7,8 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
 use mltest_kernels::profile::file;
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
 
 use crate::support::{Scratch, check, finding};
 
@@ -74,14 +72,7 @@ fn write(scratch: &Scratch, name: &str, c: &Columns, rows: std::ops::Range<usize
         ),
         ("word", Arc::new(StringArray::from(c.word[rows].to_vec()))),
     ];
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let file = std::fs::File::create(scratch.path(name)).unwrap();
-    let props = WriterProperties::builder()
-        .set_max_row_group_size(4_000)
-        .build();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    scratch.write_parquet(name, columns, 4_000);
 }
 
 /// `mltest profile ARGS`, which must succeed; returns the digest it printed.

@@ -6,9 +6,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
+use arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray};
 
 use crate::support::{Scratch, check};
 
@@ -43,14 +41,7 @@ fn write_table(scratch: &Scratch, name: &str, seed: u64, shift: f64) {
         ("count", Arc::new(Int64Array::from(counts))),
         ("word", Arc::new(StringArray::from(words))),
     ];
-    let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let file = std::fs::File::create(scratch.path(name)).unwrap();
-    let props = WriterProperties::builder()
-        .set_max_row_group_size(5_000)
-        .build();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
+    scratch.write_parquet(name, columns, 5_000);
 }
 
 fn suite(limits: &str, params: &str) -> String {

@@ -27,6 +27,24 @@ impl Scratch {
         self.dir.path().join(relative)
     }
 
+    /// Writes a Parquet file of these columns, `group` rows per row group.
+    pub(crate) fn write_parquet(
+        &self,
+        relative: &str,
+        columns: Vec<(&str, arrow::array::ArrayRef)>,
+        group: usize,
+    ) {
+        let batch = arrow::array::RecordBatch::try_from_iter(columns).unwrap();
+        let file = std::fs::File::create(self.path(relative)).unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_size(group)
+            .build();
+        let mut writer =
+            parquet::arrow::ArrowWriter::try_new(file, batch.schema(), Some(props)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
     pub(crate) fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path(relative);
         if let Some(parent) = path.parent() {
