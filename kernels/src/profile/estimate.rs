@@ -17,6 +17,11 @@ use crate::sample::{CategoryCounts, Ranked, shared_edges, shares_over};
 use crate::stats::Compensated;
 use crate::{KernelError, ks};
 
+/// The most values a lossless profile's standard deviation is taken over
+/// one by one (as the table kernel does, for the same bits); past it, from
+/// the exact sums. A file's counts are its word: the cost stays bounded.
+const EXPANDED_STD_LIMIT: u64 = 200_000_000;
+
 /// Whether a statistic is the full-data value or a bracket around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exactness {
@@ -228,7 +233,7 @@ fn numerical(
         Method::Wasserstein | Method::WassersteinNormed => {
             let (mut low, mut high) = wasserstein(&runs, nr, nc, params);
             if request.method == Method::WassersteinNormed {
-                let std = match lossless {
+                let std = match lossless && nr <= EXPANDED_STD_LIMIT {
                     // The sorted values are the runs expanded: NumPy's
                     // two passes over them, as the table kernel takes.
                     true => crate::stats::std_dev_of(nr as usize, &|| {
@@ -238,6 +243,11 @@ fn numerical(
                     }),
                     false => reference.moments.variance(nr).sqrt(),
                 };
+                if std.is_nan() {
+                    return Err(KernelError(
+                        "the reference's values are too large (|Σx| past 1e150) for a standard deviation from the profile's sums; compare the table itself".into(),
+                    ));
+                }
                 low /= std.max(0.001);
                 high /= std.max(0.001);
                 result.detail = format!("reference std {std}");

@@ -176,7 +176,7 @@ impl Moments {
 
     /// The population variance of `n` values from the exact sums, in
     /// double-double (the cancellation in Σx² − (Σx)²/n costs no digits
-    /// that matter), then rounded.
+    /// that matter), then rounded; NaN when the sums are too large for it.
     pub fn variance(&self, n: u64) -> f64 {
         if n == 0 {
             return f64::NAN;
@@ -184,9 +184,11 @@ impl Moments {
         let n = n as f64;
         let s1 = self.sum_dd();
         let hi = self.squares.to_f64(-2148);
-        if hi.is_infinite() {
-            // Squares past the doubles: as NumPy's, the variance overflows.
-            return f64::INFINITY;
+        // (Σx)² must stay a double: past 1e150 the double-double square
+        // overflows, and so may Σx² where NumPy's centred sum would not.
+        // Such a variance is not taken from the sums at all.
+        if !(s1.hi.abs() < 1e150 && hi.is_finite()) {
+            return f64::NAN;
         }
         let rest = self.squares.clone();
         // Σx² − hi, exactly: hi is a double, its square-unit integer is

@@ -18,6 +18,10 @@ use super::{Categories, ColumnProfile, Moments, Params, Profile};
 use crate::KernelError;
 use crate::sample::Category;
 
+/// The longest data type name read (nested types are short; a hostile
+/// one is not).
+const MAX_TYPE_NAME: usize = 256;
+
 /// The format this code writes and reads.
 pub const FORMAT_VERSION: &str = "1";
 
@@ -318,10 +322,14 @@ fn read_batch(batch: &RecordBatch, params: &Params) -> Result<Vec<ColumnProfile>
     for row in 0..batch.num_rows() {
         let name = strings(0).value(row).to_string();
         let bad = |what: &str| err(format!("column `{name}`: {what}"));
-        let data_type: DataType = strings(1)
-            .value(row)
-            .parse()
-            .map_err(|_| bad("unknown data type"))?;
+        // Arrow's type parser recurses on nesting: a long string of
+        // `List(` would overflow the stack. No type a profile holds is
+        // long.
+        let type_name = strings(1).value(row);
+        if type_name.len() > MAX_TYPE_NAME {
+            return Err(bad("the data type's name is too long"));
+        }
+        let data_type: DataType = type_name.parse().map_err(|_| bad("unknown data type"))?;
         let padded = |i: usize, width: usize| -> Option<Vec<u8>> {
             let b = binary(i).value(row);
             (b.len() <= width && b.last() != Some(&0)).then(|| {
@@ -413,6 +421,11 @@ fn read_batch(batch: &RecordBatch, params: &Params) -> Result<Vec<ColumnProfile>
                 remainder: u64s(16).value(row),
             },
         };
+        if p.categories.remainder > 0 && p.categories.kept.len() < params.category_cap as usize {
+            // A bottom-k with a rest is full: otherwise the rest's
+            // categories would have been kept.
+            return Err(bad("categories past the cap while under it"));
+        }
         check_counts(&p, params).map_err(|e| bad(&e))?;
         out.push(p);
     }

@@ -196,17 +196,18 @@ impl BottomK {
             && (hash, &category) > (*top, top_category)
         {
             // Past the largest kept: cannot be kept, now or later.
-            self.remainder += n;
+            self.remainder = self.remainder.saturating_add(n);
             return;
         }
         if let Some(entry) = self.counts.get_mut(&category) {
-            entry.1 += n;
+            entry.1 = entry.1.saturating_add(n);
             return;
         }
         if self.counts.len() == self.cap
             && let Some((_, evicted)) = self.order.pop()
         {
-            self.remainder += self.counts.remove(&evicted).map_or(0, |(_, n)| n);
+            let evicted = self.counts.remove(&evicted).map_or(0, |(_, n)| n);
+            self.remainder = self.remainder.saturating_add(evicted);
         }
         self.counts.insert(category.clone(), (hash, n));
         self.order.push((hash, category));
@@ -229,7 +230,9 @@ impl BottomK {
 impl Categories {
     /// Rows counted, kept or not.
     pub fn total(&self) -> u64 {
-        self.kept.iter().map(|(_, n)| n).sum::<u64>() + self.remainder
+        self.kept
+            .iter()
+            .fold(self.remainder, |total, (_, n)| total.saturating_add(*n))
     }
 
     /// Merges exactly (see the module doc), keeping at most `cap`.
@@ -338,11 +341,20 @@ impl ColumnProfile {
                 self.name, self.data_type, other.name, other.data_type
             )));
         }
-        self.rows += other.rows;
-        self.nulls += other.nulls;
-        self.nans += other.nans;
-        self.positive_infinities += other.positive_infinities;
-        self.negative_infinities += other.negative_infinities;
+        // Counts a file declares: two of them may not add up in a u64.
+        let add = |a: u64, b: u64| {
+            a.checked_add(b).ok_or_else(|| {
+                KernelError(format!(
+                    "column `{}`: the merged counts pass 2^64",
+                    self.name
+                ))
+            })
+        };
+        self.rows = add(self.rows, other.rows)?;
+        self.nulls = add(self.nulls, other.nulls)?;
+        self.nans = add(self.nans, other.nans)?;
+        self.positive_infinities = add(self.positive_infinities, other.positive_infinities)?;
+        self.negative_infinities = add(self.negative_infinities, other.negative_infinities)?;
         self.min = fold(self.min, other.min, f64::min);
         self.max = fold(self.max, other.max, f64::max);
         self.moments.merge(&other.moments);

@@ -484,6 +484,23 @@ fn files_round_trip_and_refuse_damage() {
     let mut inconsistent = p.clone();
     inconsistent.columns[0].nulls += 1;
     assert!(file::decode(&file::encode(&inconsistent).unwrap()).is_err());
+    // A rest while under the cap: the bottom-k would have kept those.
+    let mut under = p.clone();
+    let (_, n) = under.columns[0].categories.kept.pop().unwrap();
+    under.columns[0].categories.remainder += n;
+    let e = file::decode(&file::encode(&under).unwrap()).unwrap_err();
+    assert!(e.0.contains("past the cap while under it"), "{e}");
+    // A type name deep enough to overflow a recursive parser's stack.
+    let mut deep = p.clone();
+    let mut t = arrow::datatypes::DataType::Float64;
+    for _ in 0..60 {
+        t = arrow::datatypes::DataType::List(Arc::new(arrow::datatypes::Field::new(
+            "item", t, true,
+        )));
+    }
+    deep.columns[0].data_type = t;
+    let e = file::decode(&file::encode(&deep).unwrap()).unwrap_err();
+    assert!(e.0.contains("too long"), "{e}");
 }
 
 #[test]

@@ -573,18 +573,17 @@ fn judge(
         comparison.drifted(range.0, choice.threshold),
         comparison.drifted(range.1, choice.threshold),
     );
-    // Drift is declared only when every value in the range drifts, so a
-    // bracket never raises a false alarm the full data would not.
+    // Drift is declared only when every value in a bracket drifts, so a
+    // bracketed statistic never raises an alarm its full-data value would
+    // not. (Exact statistics from a profile are exact for their own bins:
+    // edges on bucket bounds, categories past the cap counted together.)
     let inconclusive = low != high;
     let drifted = (low && high) || (inconclusive && params.inconclusive == Inconclusive::Fail);
     let mut outcome = match (inconclusive, drifted) {
-        (true, _) => match params.inconclusive {
-            Inconclusive::Pass => Outcome::Pass,
-            Inconclusive::Warn => Outcome::Warn,
-            Inconclusive::Fail => Outcome::Fail,
-        },
-        (false, true) => params.column_outcome.outcome(),
-        (false, false) => Outcome::Pass,
+        (true, false) if params.inconclusive == Inconclusive::Warn => Outcome::Warn,
+        // "fail": an undecided column counts as a drifted one.
+        (_, true) => params.column_outcome.outcome(),
+        (_, false) => Outcome::Pass,
     };
     let shown = match inconclusive || range.0 != range.1 {
         true => format!("in [{}, {}]", fmt(range.0), fmt(range.1)),

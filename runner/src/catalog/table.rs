@@ -472,6 +472,18 @@ fn open_format(
         Format::Profile => {
             let bytes = files::read(path, sizes.max_table_bytes, "[limits] max_table_size")
                 .map_err(|e| DataError::file(path, e))?;
+            // The pin holds for the bytes decoded, not only for a read
+            // before them.
+            if let Some(expected) = &spec.sha256 {
+                let actual = files::sha256_hex(&bytes);
+                if &actual != expected {
+                    return Err(DataError::DigestMismatch {
+                        path: path.clone(),
+                        expected: expected.clone(),
+                        actual,
+                    });
+                }
+            }
             let profile = mltest_kernels::profile::file::decode(&bytes)
                 .map_err(|e| DataError::corrupt(path, format!("not a valid profile: {e}")))?;
             let fields: Vec<arrow::datatypes::Field> = profile

@@ -411,28 +411,26 @@ fn column_profile(
 }
 
 /// A pair's profile (types, counts, capped distinct counts) from column
-/// profiles: distinct counts are exact below the category cap, and past it
-/// "more than the limit".
+/// profiles: distinct counts are exact below the category cap.
 fn pair_from_profiles(a: &ColumnProfile, b: &ColumnProfile, limit: u32) -> profile::PairProfile {
-    let limit64 = u64::from(limit);
+    // Past the cap a side has more distinct values than it kept: "more
+    // than" that (or the limit, if smaller), never a guess beyond.
     let count = |p: &ColumnProfile| match p.categories.remainder {
-        0 => p.categories.kept.len() as u64,
-        _ => limit64 + 1,
+        0 => distinct(p.categories.kept.len() as u64, limit),
+        _ => more_than(p.categories.kept.len() as u64, limit),
     };
-    let both = match a.categories.remainder + b.categories.remainder {
-        0 => {
-            let mut all: Vec<&k::sample::Category> = a
-                .categories
-                .kept
-                .iter()
-                .chain(&b.categories.kept)
-                .map(|(c, _)| c)
-                .collect();
-            all.sort_unstable();
-            all.dedup();
-            all.len() as u64
-        }
-        _ => limit64 + 1,
+    let mut all: Vec<&k::sample::Category> = a
+        .categories
+        .kept
+        .iter()
+        .chain(&b.categories.kept)
+        .map(|(c, _)| c)
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    let both = match a.categories.remainder == 0 && b.categories.remainder == 0 {
+        true => distinct(all.len() as u64, limit),
+        false => more_than(all.len() as u64, limit),
     };
     let side = |p: &ColumnProfile| profile::SideProfile {
         rows: p.rows,
@@ -445,10 +443,14 @@ fn pair_from_profiles(a: &ColumnProfile, b: &ColumnProfile, limit: u32) -> profi
         current_type: data_type(&b.data_type),
         reference: side(a),
         current: side(b),
-        distinct_reference: distinct(count(a), limit),
-        distinct_current: distinct(count(b), limit),
-        distinct_both: distinct(both, limit),
+        distinct_reference: count(a),
+        distinct_current: count(b),
+        distinct_both: both,
     }
+}
+
+fn more_than(known: u64, limit: u32) -> profile::DistinctCount {
+    profile::DistinctCount::MoreThan(known.min(limit.into()))
 }
 
 /// The common bucket grid of a pair with a profile side, if it has one.
@@ -490,11 +492,22 @@ fn estimated(
     let grid = profile_grid(&reference, &current);
     bounded(state.deadline(), move || {
         let working = |r: &drift::DriftRequest| match (r.kind, grid) {
-            // Numbers are sorted, an f64 per row on each side; profiling
-            // streams.
+            // Numbers are sorted, an f64 per row on each side.
             (drift::ColumnKind::Numerical, None) => {
                 (reference.num_rows().saturating_add(current.num_rows())).saturating_mul(8)
             }
+            // A table side profiled on the fly holds its bucket map: at
+            // most a bucket per row, or per key of the grid (~32 bytes each).
+            (_, Some(grid)) => [&reference, &current]
+                .iter()
+                .filter(|t| t.profile().is_none())
+                .map(|t| {
+                    let keys = 1u64
+                        .checked_shl(12 + u32::from(grid.mantissa_bits))
+                        .unwrap_or(u64::MAX);
+                    t.num_rows().min(keys).saturating_mul(32)
+                })
+                .fold(0u64, u64::saturating_add),
             _ => 0,
         };
         Ok(fan_out(&memory, &requests, working, |r| {

@@ -301,15 +301,24 @@ fn a_bracket_that_cannot_decide_follows_the_inconclusive_policy() {
     // The fine grid decides, as the table does.
     assert_eq!(normal("fine")["outcome"], "pass", "{:#}", normal("fine"));
     assert_eq!(normal("fine")["properties"]["inconclusive"], "false");
-    for (policy, outcome) in [("warn", "warn"), ("fail", "fail"), ("pass", "pass")] {
+    // "fail" counts the column as drifted: its own finding is then the
+    // drifted column's (`column_outcome`, warn), and the dataset fails.
+    for (policy, outcome, drifted) in [
+        ("warn", "warn", "false"),
+        ("fail", "warn", "true"),
+        ("pass", "pass", "false"),
+    ] {
         let f = normal(&format!("coarse-{policy}"));
         assert_eq!(f["outcome"], outcome, "{f:#}");
+        assert_eq!(f["properties"]["drifted"], drifted, "{f:#}");
         assert_eq!(f["properties"]["inconclusive"], "true", "{f:#}");
         assert!(
             f["message"].as_str().unwrap().starts_with("inconclusive"),
             "{f:#}"
         );
     }
+    assert_eq!(check(&report, "coarse-fail")["outcome"], "fail");
+    assert_eq!(check(&report, "coarse-pass")["outcome"], "pass");
 }
 
 #[test]
