@@ -4,7 +4,7 @@
 //! and SciPy users expect.
 
 use super::sample::{
-    Binning, CategoryCounts, NumericSample, aligned_counts, binned_shares, category_shares,
+    Binned, Binning, CategoryCounts, NumericSample, aligned_counts, binned_shares, category_shares,
 };
 use super::{Chunks, KernelError, ks, stats};
 
@@ -156,10 +156,7 @@ fn numerical(
             let test = ks::ks_2samp_sorted(r, c);
             result.statistic = test.statistic;
             result.p_value = Some(test.p_value);
-            result.detail = match test.method {
-                ks::KsMethod::Exact => "exact".into(),
-                ks::KsMethod::Asymptotic => "asymptotic".into(),
-            };
+            result.detail = test.method.label().into();
         }
         Method::Wasserstein => result.statistic = stats::wasserstein(r, c),
         Method::WassersteinNormed => {
@@ -169,18 +166,24 @@ fn numerical(
         }
         method => {
             let binned = binned_shares(reference, current, &request.binning)?;
-            let (p, q, edges) = (&binned.reference, &binned.current, &binned.edges);
-            result.bins = p.len() as u64;
-            result.statistic = distance(method, p, q);
-            result.detail = format!(
-                "{} bins from {:.6} to {:.6}",
-                p.len(),
-                edges[0],
-                edges[edges.len() - 1]
-            );
+            binned_distance(method, &binned, &mut result);
         }
     }
     Ok(result)
+}
+
+/// A binned distance over `binned`, with its bins and their range, into
+/// `result` (tables and profiles alike).
+pub(crate) fn binned_distance(method: Method, binned: &Binned, result: &mut DriftResult) {
+    let (p, q, edges) = (&binned.reference, &binned.current, &binned.edges);
+    result.bins = p.len() as u64;
+    result.statistic = distance(method, p, q);
+    result.detail = format!(
+        "{} bins from {:.6} to {:.6}",
+        p.len(),
+        edges[0],
+        edges[edges.len() - 1]
+    );
 }
 
 pub(crate) fn distance(method: Method, p: &[f64], q: &[f64]) -> f64 {

@@ -59,6 +59,16 @@ pub enum KsMethod {
     Asymptotic,
 }
 
+impl KsMethod {
+    /// How a drift result's `detail` names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            KsMethod::Exact => "exact",
+            KsMethod::Asymptotic => "asymptotic",
+        }
+    }
+}
+
 /// Result of [`ks_2samp_sorted`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct KsTwoSample {

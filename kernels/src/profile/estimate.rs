@@ -12,7 +12,9 @@
 //! the results are those kernels' to the bit.
 
 use super::{ColumnProfile, Params};
-use crate::drift::{DriftRequest, DriftResult, Kind, Method, categorical, distance, empty_error};
+use crate::drift::{
+    DriftRequest, DriftResult, Kind, Method, binned_distance, categorical, empty_error,
+};
 use crate::sample::{CategoryCounts, Ranked, shared_edges, shares_over};
 use crate::stats::Compensated;
 use crate::{KernelError, ks};
@@ -210,10 +212,7 @@ fn numerical(
             let at_high = ks::finish(high.statistic(), nr as usize, nc as usize);
             result.statistic = at_low.statistic;
             result.p_value = Some(at_low.p_value);
-            result.detail = match at_low.method {
-                ks::KsMethod::Exact => "exact".into(),
-                ks::KsMethod::Asymptotic => "asymptotic".into(),
-            };
+            result.detail = at_low.method.label().into();
             if at_high.statistic == at_low.statistic {
                 return Ok(Estimate::exact(result));
             }
@@ -274,20 +273,10 @@ fn numerical(
         }
         method => {
             let binned = binned(reference, current, params, &request.binning)?;
-            let (p, q, edges) = (&binned.reference, &binned.current, &binned.edges);
-            result.bins = p.len() as u64;
-            result.statistic = distance(method, p, q);
-            result.detail = format!(
-                "{} bins from {:.6} to {:.6}{}",
-                p.len(),
-                edges[0],
-                edges[edges.len() - 1],
-                if lossless {
-                    ""
-                } else {
-                    ", edges on bucket bounds"
-                }
-            );
+            binned_distance(method, &binned, &mut result);
+            if !lossless {
+                result.detail += ", edges on bucket bounds";
+            }
             Ok(Estimate::exact(result))
         }
     }
